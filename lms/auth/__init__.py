@@ -1,0 +1,1 @@
+"""Logging in and out, setting and changing passwords, and server-side sessions."""

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from lms.auth import sessions
+from lms.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, SetPasswordForm
+from lms.extensions import db, limiter
+from lms.people.models import utcnow
+from lms.people.services import (
+    find_user_by_email,
+    find_valid_password_token,
+    normalise_email,
+    set_password,
+    verify_password,
+)
+from lms.security import client_ip, public, security_log
+
+bp = Blueprint("auth", __name__)
+
+LOGIN_FAILED = "That email and password do not match an active account."
+
+
+def _account_key() -> str:
+    return "login-account:" + normalise_email(request.form.get("email", ""))
+
+
+def _failed(response: Response) -> bool:
+    # Only failed attempts count towards the limits: a successful login redirects.
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(db.session, form.email.data or "")
+        active_user = user if user is not None and user.active else None
+        if verify_password(active_user, form.password.data or "") and active_user is not None:
+            # A fresh Flask session: nothing from before login survives (session fixation).
+            session.clear()
+            sessions.start_session(
+                db.session, active_user, client_ip(), request.user_agent.string or ""
+            )
+            db.session.commit()
+            login_user(active_user, remember=bool(form.remember.data))
+            security_log.info("login success user=%s ip=%s", active_user.id, client_ip())
+            return redirect(_safe_next(request.args.get("next")))
+        security_log.warning(
+            "login failure email=%s ip=%s", normalise_email(form.email.data or ""), client_ip()
+        )
+        flash(LOGIN_FAILED, "error")
+    return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths; anything else goes home (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.home")
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    form = LogoutForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        token = current_user.auth_session_token
+        user_id = current_user.id
+        if token:
+            sessions.revoke_session(db.session, token)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        security_log.info("logout user=%s ip=%s", user_id, client_ip())
+    flash("You have logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("30 per hour", methods=["POST"])
+def set_password_with_token(token: str) -> Any:
+    record = find_valid_password_token(db.session, token)
+    if record is None:
+        return render_template("auth/token_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        set_password(record.user, form.password.data or "")
+        record.used_at = utcnow()
+        sessions.revoke_all_sessions(db.session, record.user_id)
+        db.session.commit()
+        security_log.info("password set via link user=%s ip=%s", record.user_id, client_ip())
+        flash("Your password is set. Please log in.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, person=record.user)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password() -> Any:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user, form.current.data or ""):
+            form.current.errors = ["That is not your current password."]
+        else:
+            user = current_user._get_current_object()
+            set_password(user, form.password.data or "")
+            # Every session ends, this one included (a cookie captured before the change is dead);
+            # this browser continues with a brand-new session.
+            sessions.revoke_all_sessions(db.session, user.id)
+            session.clear()
+            sessions.start_session(db.session, user, client_ip(), request.user_agent.string or "")
+            db.session.commit()
+            login_user(user)
+            security_log.info("password changed user=%s ip=%s", user.id, client_ip())
+            flash("Your password has changed. You were logged out everywhere else.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,101 @@
+"""``flask --app wsgi lms ...`` commands. Each command commits once, at the end, or not at all."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, url_for
+from flask.cli import AppGroup
+
+from lms.extensions import db
+from lms.people.importer import OrgImportError, import_org_chart
+from lms.people.models import JOB_FUNCTIONS
+from lms.people.services import NewUser, PeopleError, create_user, issue_password_token
+
+lms_cli = AppGroup("lms", help="ai-literacy-lms administration.")
+users_cli = AppGroup("users", help="People and accounts.")
+org_cli = AppGroup("org", help="The organisation chart.")
+lms_cli.add_command(users_cli)
+lms_cli.add_command(org_cli)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(lms_cli)
+
+
+def password_link(token: str) -> str:
+    base = current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
+    with current_app.test_request_context(base_url=base):
+        return url_for("auth.set_password_with_token", token=token, _external=True)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--function", "job_function", type=click.Choice(list(JOB_FUNCTIONS)), required=True)
+@click.option("--title", default="")
+@click.option("--manager", "manager_email", default=None, help="The manager's email.")
+@click.option("--author", is_flag=True, help="May author and publish courses.")
+@click.option("--admin", is_flag=True, help="Administrator.")
+@click.option("--executive", is_flag=True, help="Member of the leadership team.")
+def create_user_command(
+    email: str,
+    name: str,
+    job_function: str,
+    title: str,
+    manager_email: str | None,
+    author: bool,
+    admin: bool,
+    executive: bool,
+) -> None:
+    """Create a person and print a one-time link to set their password."""
+    try:
+        user = create_user(
+            db.session,
+            NewUser(email, name, job_function, title, manager_email, author, admin, executive),
+        )
+    except PeopleError as error:
+        raise click.ClickException(str(error)) from error
+    token = issue_password_token(db.session, user, current_app.config["SET_PASSWORD_TOKEN_HOURS"])
+    db.session.commit()
+    click.echo(f"Created {user.name} <{user.email}>.")
+    click.echo(f"Set-password link (valid {current_app.config['SET_PASSWORD_TOKEN_HOURS']} h):")
+    click.echo(f"  {password_link(token)}")
+
+
+@org_cli.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_org_command(csv_file: Path) -> None:
+    """Import an org chart CSV: all or nothing; every bad row is reported."""
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{csv_file}: not UTF-8 text") from error
+    try:
+        result = import_org_chart(db.session, text)
+    except OrgImportError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(f"{csv_file}:{problem.line}: {problem.message}", err=True)
+        click.echo(f"Nothing was imported ({len(error.problems)} problem(s)).", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(
+        f"Imported {csv_file}: {result.created} added, {result.updated} updated, "
+        f"{result.unchanged} unchanged."
+    )
+
+
+@lms_cli.command("demo")
+def demo_command() -> None:
+    """Set up (or refresh) the demo organisation. Safe to run again."""
+    from lms.demo import DEMO_LOGINS, DEMO_PASSWORD, set_up_demo_org
+
+    result = set_up_demo_org(db.session)
+    db.session.commit()
+    click.echo(f"Demo organisation: {result.created} added, {result.updated} updated.")
+    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    for role, email in DEMO_LOGINS.items():
+        click.echo(f"  {role:<16} {email}")

@@ -1,0 +1,93 @@
+"""Configuration: defaults here, overridden by ``LMS_*`` environment variables or ``create_app(config)``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_LIMIT_PER_IP": "20 per minute;100 per hour",
+    "LOGIN_LIMIT_PER_ACCOUNT": "5 per minute;20 per hour",
+    "SET_PASSWORD_TOKEN_HOURS": 72,
+    "COURSES_DIR": None,  # defaults to <project>/courses
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "PREFERRED_URL_SCHEME": "http",
+}
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_config(instance_path: Path, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Merge defaults, ``LMS_*`` environment variables and explicit overrides (in that order)."""
+    config: dict[str, Any] = dict(DEFAULTS)
+    config.update(_from_env(os.environ))
+    if overrides:
+        config.update(overrides)
+    if "DATABASE_URL" in config and "SQLALCHEMY_DATABASE_URI" not in (overrides or {}):
+        config["SQLALCHEMY_DATABASE_URI"] = config.pop("DATABASE_URL")
+    config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'lms.sqlite3'}"
+    )
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret_key(instance_path)
+    if config.get("COURSES_DIR") is None:
+        config["COURSES_DIR"] = str(PROJECT_ROOT / "courses")
+    secure = str(config.get("PREFERRED_URL_SCHEME")) == "https"
+    config.setdefault("SESSION_COOKIE_SECURE", secure)
+    config.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept ``postgresql://`` URLs and route them to psycopg 3, the driver we ship."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _from_env(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    for key, value in environ.items():
+        if not key.startswith("LMS_") or key.startswith("LMS_TEST_"):
+            continue
+        name = key[4:]
+        config[name] = _coerce(value)
+    return config
+
+
+def _coerce(value: str) -> Any:
+    lowered = value.lower()
+    if lowered in {"true", "false"}:
+        return lowered == "true"
+    if value.isdigit():
+        return int(value)
+    return value
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """Generate the secret key once into the instance folder, readable only by its owner."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
+from sqlalchemy import text
+
+from lms.extensions import db
+from lms.security import public
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home() -> Any:
+    return render_template("main/home.html", person=current_user)
+
+
+@bp.get("/healthz")
+@public
+def healthz() -> Any:
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:  # the health check reports, never raises
+        db.session.rollback()
+        database = "unavailable"
+    status = 200 if database == "ok" else 503
+    return jsonify(status="ok" if status == 200 else "degraded", database=database), status

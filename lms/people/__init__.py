@@ -1,0 +1,1 @@
+"""People and the organisation: users, the org tree, org chart import and admin pages."""

@@ -1,0 +1,135 @@
+"""Creating and changing people. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.people.models import JOB_FUNCTIONS, PasswordToken, User, utcnow
+
+# argon2id with the library's RFC 9106 "low memory" defaults.
+_hasher = PasswordHasher()
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+
+
+class PeopleError(ValueError):
+    """A request about people that cannot be carried out, with a message fit for the user."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Constant work whether or not the user exists, so timing does not reveal accounts."""
+    if user is None or not user.password_hash:
+        _hasher.hash(password)
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str) -> str | None:
+    """Length is the rule (ASVS 2.1): 12-128 characters, any Unicode, spaces allowed, no truncation."""
+    if len(password) < PASSWORD_MIN:
+        return f"Use at least {PASSWORD_MIN} characters."
+    if len(password) > PASSWORD_MAX:
+        return f"Use at most {PASSWORD_MAX} characters."
+    return None
+
+
+def set_password(user: User, password: str) -> None:
+    problem = password_problem(password)
+    if problem:
+        raise PeopleError(problem)
+    user.password_hash = hash_password(password)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+@dataclass
+class NewUser:
+    email: str
+    name: str
+    job_function: str
+    title: str = ""
+    manager_email: str | None = None
+    is_author: bool = False
+    is_admin: bool = False
+    is_executive: bool = False
+
+
+def create_user(session: Session, data: NewUser, password: str | None = None) -> User:
+    email = normalise_email(data.email)
+    if find_user_by_email(session, email):
+        raise PeopleError(f"A person with the email {email} already exists.")
+    if data.job_function not in JOB_FUNCTIONS:
+        raise PeopleError(f"Unknown job function {data.job_function!r}.")
+    manager = None
+    if data.manager_email:
+        manager = find_user_by_email(session, data.manager_email)
+        if manager is None:
+            raise PeopleError(f"No manager with the email {data.manager_email}.")
+    user = User(
+        email=email,
+        name=data.name.strip(),
+        job_function=data.job_function,
+        title=data.title.strip(),
+        manager=manager,
+        is_author=data.is_author,
+        is_admin=data.is_admin,
+        is_executive=data.is_executive,
+        active=True,
+    )
+    if password is not None:
+        set_password(user, password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def issue_password_token(session: Session, user: User, hours: int) -> str:
+    """A one-time link token; only its digest is stored."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordToken(
+            user_id=user.id,
+            token_hash=token_digest(token),
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    session.flush()
+    return token
+
+
+def find_valid_password_token(session: Session, token: str) -> PasswordToken | None:
+    record = session.scalar(select(PasswordToken).where(PasswordToken.token_hash == token_digest(token)))
+    if record is None or record.used_at is not None or record.expires_at < utcnow():
+        return None
+    if not record.user.active:
+        return None
+    return record
+
+
+def count_people(session: Session) -> int:
+    return session.scalar(select(func.count(User.id))) or 0
