@@ -1,0 +1,179 @@
+"""Test fixtures: a real database per run (SQLite, or PostgreSQL when LMS_TEST_DATABASE_URL is set).
+
+The schema is created once per run; each test gets a fresh app (its own engine and pool) and the
+tables are emptied afterwards, so tests can commit for real and run threads against the database.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from lms import create_app
+from lms.extensions import db
+from lms.people.models import User
+from lms.people.services import hash_password
+
+PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH = hash_password(PASSWORD)
+_counter = itertools.count(1)
+
+
+def backend_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = backend_url(tmp_path_factory)
+    app = create_app(_test_config(url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    yield url
+
+
+def _test_config(url: str, **extra: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Override in a test module to change configuration for its tests."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(_test_config(database_url, **app_config))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create and commit a person; keyword arguments set any User column."""
+
+    def make(**fields: Any) -> User:
+        number = next(_counter)
+        values: dict[str, Any] = {
+            "email": f"person{number}@example.com",
+            "name": f"Person {number}",
+            "job_function": "engineering",
+            "title": "Specialist",
+            "active": True,
+            "password_hash": _PASSWORD_HASH,
+        }
+        if "manager" in fields:
+            manager = fields.pop("manager")
+            fields["manager_id"] = manager.id if manager else None
+        values.update(fields)
+        with app.app_context():
+            user = User(**values)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user
+
+    return make
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str = "/login") -> str:
+    """Fetch a page that carries a form and return its CSRF token."""
+    page = client.get(url)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({page.status_code})"
+    return match.group(1) or match.group(2)
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD, **extra: Any) -> Any:
+    token = csrf_token(client, "/login")
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token, **extra}
+    )
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient) -> Callable[[User], FlaskClient]:
+    def do(user: User) -> FlaskClient:
+        response = login(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return do
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, *args: Any) -> None:
+        self.statements.append(args[2])
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements(app: Flask) -> Callable[[], Any]:
+    """Use as ``with count_statements() as counter:``; counts SQL statements sent to the database."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting() -> Iterator[StatementCounter]:
+        counter = StatementCounter()
+        with app.app_context():
+            engine: Engine = db.engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
