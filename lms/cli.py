@@ -99,3 +99,56 @@ def demo_command() -> None:
     click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
     for role, email in DEMO_LOGINS.items():
         click.echo(f"  {role:<16} {email}")
+
+
+courses_cli = AppGroup("courses", help="Courses: check and publish Markdown courses.")
+lms_cli.add_command(courses_cli)
+
+
+@courses_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check_courses_command(paths: tuple[Path, ...]) -> None:
+    """Validate courses (default: all of courses/) and print every problem as file:line: message."""
+    from lms.courses.loader import load_courses
+
+    courses, problems = load_courses(list(paths), Path(current_app.config["COURSES_DIR"]))
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s).", err=True)
+        sys.exit(1)
+    modules = sum(len(course.modules) for course in courses)
+    questions = sum(len(course.questions) for course in courses)
+    click.echo(f"OK: {len(courses)} course(s), {modules} module(s), {questions} question(s).")
+
+
+@courses_cli.command("publish")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--owner", "owner_email", default=None, help="Email of the author who owns new courses."
+)
+def publish_courses_command(paths: tuple[Path, ...], owner_email: str | None) -> None:
+    """Validate, then publish courses (default: all of courses/). All or nothing."""
+    from lms.courses.loader import load_courses
+    from lms.courses.publish import publish_course
+    from lms.courses.service import published_slugs
+    from lms.people.services import find_user_by_email
+
+    owner = None
+    if owner_email:
+        owner = find_user_by_email(db.session, owner_email)
+        if owner is None:
+            raise click.ClickException(f"No one has the email {owner_email}.")
+    courses, problems = load_courses(
+        list(paths), Path(current_app.config["COURSES_DIR"]), published_slugs(db.session)
+    )
+    if problems:
+        for problem in problems:
+            click.echo(str(problem))
+        click.echo(f"{len(problems)} problem(s): nothing was published.", err=True)
+        sys.exit(1)
+    results = [publish_course(db.session, course, None, owner) for course in courses]
+    db.session.commit()
+    for result in results:
+        state = f"published version {result.version.number}" if result.changed else "unchanged"
+        click.echo(f"{result.course.slug}: {state}")

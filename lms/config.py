@@ -1,4 +1,5 @@
-"""Configuration: defaults here, overridden by ``LMS_*`` environment variables or ``create_app(config)``."""
+"""Configuration: defaults here, overridden by ``LMS_*`` environment variables or
+``create_app(config)``."""
 
 from __future__ import annotations
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
 
 from lms.extensions import db
+
+# What services take: Flask-SQLAlchemy's ``db.session`` (a scoped_session proxy) or a plain Session.
+DbSession: TypeAlias = Session | scoped_session[Any]
 
 
 def configure_engine_events(app: Flask) -> None:

@@ -1,9 +1,9 @@
-"""The demo organisation that ``flask lms demo`` sets up (idempotent: re-running updates in place)."""
+"""The demo organisation that ``flask lms demo`` sets up (idempotent: re-running updates in
+place)."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
+from lms.database import DbSession
 from lms.people.importer import ImportResult, import_org_chart
 from lms.people.models import User
 from lms.people.services import find_user_by_email, hash_password
@@ -18,7 +18,8 @@ DEMO_LOGINS = {
     "executive/admin": "alex.exec@example.com",
 }
 
-DEMO_ORG_CSV = """email,name,function,title,manager_email,roles
+DEMO_ORG_CSV = """\
+email,name,function,title,manager_email,roles
 alex.exec@example.com,Alex Morgan,leadership,Chief Executive Officer,,executive admin
 priya.cto@example.com,Priya Raman,leadership,Chief Technology Officer,alex.exec@example.com,executive
 sam.cro@example.com,Sam Okafor,leadership,Chief Revenue Officer,alex.exec@example.com,executive
@@ -49,7 +50,7 @@ nina.cs@example.com,Nina Ivanova,customer-support,Support Specialist,carla.cs@ex
 """
 
 
-def set_up_demo_org(session: Session) -> ImportResult:
+def set_up_demo_org(session: DbSession) -> ImportResult:
     """Import the demo org chart and give every demo person the demo password."""
     result = import_org_chart(session, DEMO_ORG_CSV)
     password_hash = hash_password(DEMO_PASSWORD)

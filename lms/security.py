@@ -3,7 +3,8 @@
 - Deny by default: a view needs a logged-in user unless it is decorated with :func:`public`.
 - Role checks answer 403; object checks (someone outside your org subtree) answer 404 via ``abort``.
 - Security headers on every response, including a strict Content-Security-Policy.
-- Security events (logins, denials, CSRF failures) go to the ``lms.security`` logger with user and IP.
+- Security events (logins, denials, CSRF failures) go to the ``lms.security`` logger with user
+  and IP.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask import Flask, Response, abort, current_app, render_template, request
-from typing import NoReturn
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -103,11 +103,12 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
     def load_user(token: str) -> Any:
         from lms.auth.sessions import load_session_user
 
         return load_session_user(db.session, token)
+
+    login_manager.user_loader(load_user)
 
     @app.before_request
     def deny_by_default() -> Any:

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from lms.people.models import JOB_FUNCTIONS
 
 
-class PersonForm(FlaskForm):
+class PersonForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     job_function = SelectField("Job function", choices=list(JOB_FUNCTIONS.items()))
@@ -22,7 +22,7 @@ class PersonForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class ImportForm(FlaskForm):
+class ImportForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     file = FileField(
         "Org chart (CSV)",
         validators=[FileRequired(), FileAllowed(["csv", "txt"], "Upload a .csv file.")],
@@ -30,7 +30,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField("Import")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     """A button that changes state: a POST with its CSRF token and nothing else."""
 
     submit = SubmitField("Go")

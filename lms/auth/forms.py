@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from lms.people.services import PASSWORD_MAX, PASSWORD_MIN
 
 
-class LoginForm(FlaskForm):
+class LoginForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     remember = BooleanField("Keep me signed in on this device")
@@ -18,7 +18,7 @@ def _password_length(_form: FlaskForm, field: PasswordField) -> None:
         raise ValidationError(f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters; spaces are fine.")
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     password = PasswordField("New password", validators=[DataRequired(), _password_length])
     confirm = PasswordField(
         "Repeat the new password",
@@ -32,5 +32,5 @@ class ChangePasswordForm(SetPasswordForm):
     submit = SubmitField("Change password")
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     submit = SubmitField("Log out")

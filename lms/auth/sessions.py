@@ -1,7 +1,8 @@
 """Server-side login sessions.
 
-Flask's session cookie is signed, not encrypted, and cannot be revoked by the server. So the only thing
-Flask-Login keeps in it (and in the remember-me cookie) is the random token of an ``AuthSession`` row.
+Flask's session cookie is signed, not encrypted, and cannot be revoked by the server. So the only
+thing Flask-Login keeps in it (and in the remember-me cookie) is the random token of an
+``AuthSession`` row.
 Logging out revokes that row; changing a password revokes every row of the user. A cookie captured
 earlier then matches nothing and the request is anonymous.
 """
@@ -11,13 +12,14 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import contains_eager
 
+from lms.database import DbSession
 from lms.people.models import AuthSession, User, utcnow
 from lms.people.services import token_digest
 
 
-def start_session(session: Session, user: User, ip: str, user_agent: str) -> str:
+def start_session(session: DbSession, user: User, ip: str, user_agent: str) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
         AuthSession(
@@ -33,7 +35,7 @@ def start_session(session: Session, user: User, ip: str, user_agent: str) -> str
     return token
 
 
-def load_session_user(session: Session, token: str) -> User | None:
+def load_session_user(session: DbSession, token: str) -> User | None:
     """One query: the active user behind a live session token, or None."""
     row = session.execute(
         select(AuthSession)
@@ -52,7 +54,7 @@ def load_session_user(session: Session, token: str) -> User | None:
     return user
 
 
-def revoke_session(session: Session, token: str) -> None:
+def revoke_session(session: DbSession, token: str) -> None:
     session.execute(
         update(AuthSession)
         .where(AuthSession.token_hash == token_digest(token), AuthSession.revoked_at.is_(None))
@@ -60,7 +62,7 @@ def revoke_session(session: Session, token: str) -> None:
     )
 
 
-def revoke_all_sessions(session: Session, user_id: int) -> None:
+def revoke_all_sessions(session: DbSession, user_id: int) -> None:
     session.execute(
         update(AuthSession)
         .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))

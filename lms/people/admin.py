@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from lms.auth.sessions import revoke_all_sessions
+from lms.database import DbSession
 from lms.people.models import JOB_FUNCTIONS, User
 from lms.people.org import would_create_cycle
 from lms.people.services import PeopleError, find_user_by_email, normalise_email
@@ -23,7 +23,7 @@ class Page:
     total: int
 
 
-def search_people(session: Session, query: str, page: int) -> Page:
+def search_people(session: DbSession, query: str, page: int) -> Page:
     statement = select(User)
     count = select(func.count(User.id))
     if query:
@@ -59,7 +59,7 @@ class PersonChanges:
     active: bool
 
 
-def update_person(session: Session, user: User, changes: PersonChanges, *, acting: User) -> None:
+def update_person(session: DbSession, user: User, changes: PersonChanges, *, acting: User) -> None:
     email = normalise_email(changes.email)
     other = find_user_by_email(session, email)
     if other is not None and other.id != user.id:

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from lms.database import DbSession
 from lms.people.models import JOB_FUNCTIONS, User
 from lms.people.services import normalise_email
 
@@ -111,9 +111,8 @@ def parse_csv(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
             problems.append(ImportProblem(line, "title is longer than 200 characters"))
         for role in filter(None, re.split(r"[\s,;|]+", values["roles"].lower())):
             if role not in ROLE_NAMES:
-                problems.append(
-                    ImportProblem(line, f"unknown role {role!r} (expected: {', '.join(ROLE_NAMES)})")
-                )
+                expected = ", ".join(ROLE_NAMES)
+                problems.append(ImportProblem(line, f"unknown role {role!r} (expected: {expected})"))
             row.roles.add(role)
         if row.manager_email and row.manager_email == email:
             problems.append(ImportProblem(line, "a person cannot be their own manager"))
@@ -121,7 +120,7 @@ def parse_csv(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
     return rows, problems
 
 
-def import_org_chart(session: Session, text: str) -> ImportResult:
+def import_org_chart(session: DbSession, text: str) -> ImportResult:
     """Validate the whole file against the file and the database, then apply it (flush only)."""
     rows, problems = parse_csv(text)
     existing = {user.email: user for user in session.scalars(select(User))}
@@ -174,7 +173,7 @@ def _cycles(rows: list[ImportRow], existing: dict[str, User]) -> list[ImportProb
     return problems
 
 
-def _apply(session: Session, rows: list[ImportRow], existing: dict[str, User]) -> ImportResult:
+def _apply(session: DbSession, rows: list[ImportRow], existing: dict[str, User]) -> ImportResult:
     by_email = dict(existing)
     before: dict[str, tuple[object, ...]] = {}
     for row in rows:

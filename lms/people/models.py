@@ -26,13 +26,13 @@ def utcnow() -> datetime:
 
 
 class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
-    """A person in the organisation. Everyone is a learner; "manager" follows from having reports."""
+    """A person in the organisation. Everyone learns; "manager" follows from having reports."""
 
     __tablename__ = "users"
     __allow_unmapped__ = True  # for auth_session_token, a per-request attribute, not a column
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased (see normalise_email) so the unique constraint is case-insensitive everywhere.
+    # Stored lower-cased (see normalise_email): the unique constraint is case-insensitive everywhere.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     job_function: Mapped[str] = mapped_column(String(40))
@@ -58,8 +58,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return self.active
 
     def get_id(self) -> str:
-        # Flask-Login stores this in the session and the remember cookie. It is the opaque token of a
-        # server-side AuthSession, so logging out or changing the password revokes it for good.
+        # Flask-Login stores this in the session and the remember cookie. It is the opaque token of
+        # a server-side AuthSession, so logging out or changing the password revokes it for good.
         if self.auth_session_token is None:
             raise RuntimeError("user has no authenticated session")
         return self.auth_session_token

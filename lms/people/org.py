@@ -1,15 +1,16 @@
 """Org tree queries: who reports (directly or not) to a manager.
 
-The tree is a self-referencing ``users.manager_id``. Subtrees are asked for with one recursive CTE that
-runs unchanged on SQLite and PostgreSQL; ``UNION`` (not ``UNION ALL``) makes it terminate even if a cycle
-slipped in. Dashboards join against :func:`subtree_cte` instead of loading ids into Python.
+The tree is a self-referencing ``users.manager_id``. Subtrees are asked for with one recursive CTE
+that runs unchanged on SQLite and PostgreSQL; ``UNION`` (not ``UNION ALL``) makes it terminate even
+if a cycle slipped in. Dashboards join against :func:`subtree_cte` instead of loading ids into Python.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import CTE, exists, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
+from lms.database import DbSession
 from lms.people.models import User
 
 
@@ -24,22 +25,22 @@ def subtree_cte(manager_id: int, *, include_self: bool = False, name: str = "sub
     return tree.union(select(child.id.label("id")).where(child.manager_id == tree.c.id))
 
 
-def subtree_ids(session: Session, manager_id: int, *, include_self: bool = False) -> set[int]:
+def subtree_ids(session: DbSession, manager_id: int, *, include_self: bool = False) -> set[int]:
     tree = subtree_cte(manager_id, include_self=include_self)
     return set(session.scalars(select(tree.c.id)))
 
 
-def is_in_subtree(session: Session, manager_id: int, user_id: int) -> bool:
+def is_in_subtree(session: DbSession, manager_id: int, user_id: int) -> bool:
     """True when ``user_id`` reports, directly or not, to ``manager_id``."""
     tree = subtree_cte(manager_id)
     return bool(session.scalar(select(exists().where(tree.c.id == user_id))))
 
 
-def is_manager(session: Session, user_id: int) -> bool:
+def is_manager(session: DbSession, user_id: int) -> bool:
     return bool(session.scalar(select(exists().where(User.manager_id == user_id))))
 
 
-def would_create_cycle(session: Session, user_id: int, new_manager_id: int | None) -> bool:
+def would_create_cycle(session: DbSession, user_id: int, new_manager_id: int | None) -> bool:
     """Setting ``new_manager_id`` as manager of ``user_id`` would make the tree a loop."""
     if new_manager_id is None:
         return False

@@ -10,8 +10,8 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from lms.database import DbSession
 from lms.people.models import JOB_FUNCTIONS, PasswordToken, User, utcnow
 
 # argon2id with the library's RFC 9106 "low memory" defaults.
@@ -44,7 +44,7 @@ def verify_password(user: User | None, password: str) -> bool:
 
 
 def password_problem(password: str) -> str | None:
-    """Length is the rule (ASVS 2.1): 12-128 characters, any Unicode, spaces allowed, no truncation."""
+    """Length is the rule (ASVS 2.1): 12-128 characters, any Unicode, spaces, no truncation."""
     if len(password) < PASSWORD_MIN:
         return f"Use at least {PASSWORD_MIN} characters."
     if len(password) > PASSWORD_MAX:
@@ -63,7 +63,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def find_user_by_email(session: Session, email: str) -> User | None:
+def find_user_by_email(session: DbSession, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
@@ -79,7 +79,7 @@ class NewUser:
     is_executive: bool = False
 
 
-def create_user(session: Session, data: NewUser, password: str | None = None) -> User:
+def create_user(session: DbSession, data: NewUser, password: str | None = None) -> User:
     email = normalise_email(data.email)
     if find_user_by_email(session, email):
         raise PeopleError(f"A person with the email {email} already exists.")
@@ -108,7 +108,7 @@ def create_user(session: Session, data: NewUser, password: str | None = None) ->
     return user
 
 
-def issue_password_token(session: Session, user: User, hours: int) -> str:
+def issue_password_token(session: DbSession, user: User, hours: int) -> str:
     """A one-time link token; only its digest is stored."""
     token = secrets.token_urlsafe(32)
     session.add(
@@ -122,8 +122,10 @@ def issue_password_token(session: Session, user: User, hours: int) -> str:
     return token
 
 
-def find_valid_password_token(session: Session, token: str) -> PasswordToken | None:
-    record = session.scalar(select(PasswordToken).where(PasswordToken.token_hash == token_digest(token)))
+def find_valid_password_token(session: DbSession, token: str) -> PasswordToken | None:
+    record: PasswordToken | None = session.scalar(
+        select(PasswordToken).where(PasswordToken.token_hash == token_digest(token))
+    )
     if record is None or record.used_at is not None or record.expires_at < utcnow():
         return None
     if not record.user.active:
@@ -131,5 +133,5 @@ def find_valid_password_token(session: Session, token: str) -> PasswordToken | N
     return record
 
 
-def count_people(session: Session) -> int:
+def count_people(session: DbSession) -> int:
     return session.scalar(select(func.count(User.id))) or 0

@@ -1,0 +1,1 @@
+"""Courses as Markdown: the format parser and validator, rendering, versioned publishing."""

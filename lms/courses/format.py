@@ -1,0 +1,915 @@
+"""Parse and validate a course written in the Markdown format of ``docs/authoring.md``.
+
+The parser works on an in-memory map of the course folder (relative path -> bytes), so the same code
+checks a folder on disk, an uploaded zip and a draft edited in the browser. It never raises on bad
+input: every problem becomes a :class:`Problem` with the file and line it is about, and a course with
+any problem yields no :class:`CourseSource`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from lms.courses.vocabulary import (
+    AUDIENCES,
+    COMPETENCIES,
+    DIFFICULTIES,
+    QUESTION_TYPES,
+    REVIEW_POLICIES,
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MODULE_FILE_RE = re.compile(r"^(\d{2,3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+QUESTION_HEADING_RE = re.compile(r"^##\s+Question:\s*(.*?)\s*$")
+OPTION_RE = re.compile(r"^- \[([ xX])\]\s+(.*)$")
+FEEDBACK_RE = re.compile(r"^\s{2,}Feedback:\s*(.*)$")
+EXPLANATION_RE = re.compile(r"^Explanation:\s*(.*)$")
+META_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
+FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+LINK_RE = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+ASSET_TYPES: dict[str, str] = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+    ".pdf": "application/pdf",
+    ".txt": "text/plain; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+}
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FRONT_MATTER_CHARS = 16_000
+
+COURSE_KEYS = {
+    "title",
+    "summary",
+    "audience",
+    "competencies",
+    "target_level",
+    "estimated_minutes",
+    "prerequisites",
+    "badge",
+    "quiz",
+}
+COURSE_REQUIRED = (
+    "title",
+    "summary",
+    "audience",
+    "competencies",
+    "target_level",
+    "estimated_minutes",
+)
+MODULE_KEYS = {"title", "competencies", "estimated_minutes"}
+QUIZ_FILE_KEYS = {"title"}
+QUIZ_KEYS = (
+    "pass_mark",
+    "questions",
+    "max_attempts",
+    "cooldown_minutes",
+    "time_limit_minutes",
+    "review",
+)
+QUESTION_META_KEYS = {"type", "competency", "difficulty", "choose"}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class OptionSource:
+    key: str
+    text: str
+    correct: bool
+    feedback: str
+    line: int
+
+
+@dataclass
+class QuestionSource:
+    slug: str
+    type: str
+    competency: str
+    difficulty: int
+    choose_many: bool
+    stem: str
+    options: list[OptionSource]
+    explanation: str
+    path: str
+    line: int
+    module_slug: str | None = None
+
+    @property
+    def multiple_answers(self) -> bool:
+        """Whether the learner picks all that apply (checkboxes) rather than one (radio)."""
+        return self.type == "multiple" or (self.type == "scenario" and self.choose_many)
+
+
+@dataclass
+class ModuleSource:
+    slug: str
+    position: int
+    path: str
+    title: str
+    competencies: list[str]
+    estimated_minutes: int
+    body: str
+    questions: list[QuestionSource]
+
+
+@dataclass
+class QuizSettings:
+    pass_mark: int
+    questions: int
+    max_attempts: int
+    cooldown_minutes: int
+    time_limit_minutes: int
+    review: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in QUIZ_KEYS}
+
+
+@dataclass
+class CourseSource:
+    slug: str
+    title: str
+    summary: str
+    audience: list[str]
+    competencies: list[str]
+    target_level: int
+    estimated_minutes: int
+    prerequisites: list[str]
+    badge: str | None
+    quiz: QuizSettings | None
+    overview: str
+    modules: list[ModuleSource]
+    quiz_pool: list[QuestionSource]
+    assets: dict[str, bytes]
+    files: dict[str, bytes]
+    content_hash: str
+
+    @property
+    def questions(self) -> list[QuestionSource]:
+        return [q for module in self.modules for q in module.questions] + self.quiz_pool
+
+
+def content_hash(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    return digest.hexdigest()
+
+
+class _Collector:
+    """Collects problems for one file, translating local line numbers."""
+
+    def __init__(self, problems: list[Problem], path: str) -> None:
+        self.problems = problems
+        self.path = path
+
+    def add(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, max(line, 1), message))
+
+
+# ---------------------------------------------------------------------------------------- files
+
+
+def decode(data: bytes, report: _Collector) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        report.add(
+            line, f"not UTF-8 text (bad byte at offset {error.start}); save the file as UTF-8"
+        )
+        return None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        report.add(text[: text.index("\x00")].count("\n") + 1, "contains a NUL character")
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@dataclass
+class FrontMatter:
+    values: dict[str, Any]
+    lines: dict[str, int] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1  # file line number of the body's first line
+
+
+def split_front_matter(
+    text: str, report: _Collector, *, required: bool = True
+) -> FrontMatter | None:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        if required:
+            report.add(1, "missing front matter: the file must start with a line '---'")
+            return None
+        return FrontMatter(values={}, body=text, body_line=1)
+    end = next(
+        (index for index in range(1, len(lines)) if lines[index].strip() in {"---", "..."}), None
+    )
+    if end is None:
+        report.add(1, "front matter is not closed: add a line '---' after the settings")
+        return None
+    yaml_text = "\n".join(lines[1:end])
+    if len(yaml_text) > MAX_FRONT_MATTER_CHARS:
+        report.add(2, f"front matter is longer than {MAX_FRONT_MATTER_CHARS} characters")
+        return None
+    values, key_lines = _load_yaml(yaml_text, report, first_line=2)
+    if values is None:
+        return None
+    return FrontMatter(
+        values=values, lines=key_lines, body="\n".join(lines[end + 1 :]), body_line=end + 2
+    )
+
+
+def _load_yaml(
+    text: str, report: _Collector, first_line: int
+) -> tuple[dict[str, Any] | None, dict[str, int]]:
+    """Safe YAML only (no tags that build objects); returns the mapping and each key's line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        values = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = first_line + (mark.line if mark else 0)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        if "constructor" in str(problem) or "tag" in str(problem):
+            problem = f"unsupported YAML tag ({problem}); only plain values are allowed"
+        report.add(line, f"invalid front matter: {problem}")
+        return None, {}
+    except (RecursionError, ValueError) as error:
+        report.add(first_line, f"invalid front matter: {error}")
+        return None, {}
+    if values is None:
+        values = {}
+    if not isinstance(values, dict) or not isinstance(node, (yaml.MappingNode, type(None))):
+        report.add(first_line, "front matter must be 'key: value' settings")
+        return None, {}
+    key_lines: dict[str, int] = {}
+    if node is not None:
+        _collect_key_lines(node, first_line, "", key_lines)
+    return values, key_lines
+
+
+def _collect_key_lines(
+    node: yaml.MappingNode, first_line: int, prefix: str, out: dict[str, int]
+) -> None:
+    for key_node, value_node in node.value:
+        name = f"{prefix}{key_node.value}"
+        out.setdefault(name, first_line + key_node.start_mark.line)
+        if isinstance(value_node, yaml.MappingNode) and not prefix:
+            _collect_key_lines(value_node, first_line, f"{name}.", out)
+
+
+# ------------------------------------------------------------------------------- settings checks
+
+
+class _Settings:
+    """Typed access to front-matter values, reporting problems at the key's line."""
+
+    def __init__(self, front: FrontMatter, report: _Collector, allowed: set[str]) -> None:
+        self.front = front
+        self.report = report
+        for key in front.values:
+            if key not in allowed:
+                report.add(
+                    self.line(str(key)),
+                    f"unknown setting {key!r} (allowed: {', '.join(sorted(allowed))})",
+                )
+
+    def line(self, key: str) -> int:
+        return self.front.lines.get(key, 1)
+
+    def missing(self, key: str) -> bool:
+        if self.front.values.get(key) in (None, ""):
+            self.report.add(1, f"missing required setting {key!r}")
+            return True
+        return False
+
+    def text(self, key: str, max_length: int, required: bool = True) -> str:
+        value = self.front.values.get(key)
+        if value in (None, ""):
+            if required:
+                self.report.add(1, f"missing required setting {key!r}")
+            return ""
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.report.add(self.line(key), f"{key!r} must be text")
+            return ""
+        text = str(value).strip()
+        if len(text) > max_length:
+            self.report.add(self.line(key), f"{key!r} is longer than {max_length} characters")
+        return text
+
+    def integer(
+        self, key: str, low: int, high: int, required: bool = True, default: int = 0
+    ) -> int:
+        value = self.front.values.get(key)
+        if value is None:
+            if required:
+                self.report.add(1, f"missing required setting {key!r}")
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.report.add(self.line(key), f"{key!r} must be a whole number")
+            return default
+        if not low <= value <= high:
+            self.report.add(self.line(key), f"{key!r} must be between {low} and {high}")
+        return value
+
+    def word_list(
+        self, key: str, vocabulary: dict[str, str] | None, what: str, required: bool = True
+    ) -> list[str]:
+        value = self.front.values.get(key)
+        if value is None or value == []:
+            if required:
+                self.report.add(1, f"missing required setting {key!r}")
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.report.add(self.line(key), f"{key!r} must be a list like [a, b]")
+            return []
+        words = [item.strip() for item in value]
+        for word in words:
+            if vocabulary is not None and word not in vocabulary:
+                self.report.add(
+                    self.line(key),
+                    f"unknown {what} {word!r} (expected one of: {', '.join(vocabulary)})",
+                )
+            elif vocabulary is None and not SLUG_RE.match(word):
+                self.report.add(self.line(key), f"{word!r} is not a valid {what}")
+        if len(set(words)) != len(words):
+            self.report.add(self.line(key), f"{key!r} lists the same {what} twice")
+        return words
+
+
+# ------------------------------------------------------------------------------------ the course
+
+
+def parse_course(
+    slug: str,
+    files: dict[str, bytes],
+    *,
+    display_root: str | None = None,
+    known_courses: set[str] | None = None,
+) -> tuple[CourseSource | None, list[Problem]]:
+    """Parse and validate one course. Returns the course only when there are no problems."""
+    problems: list[Problem] = []
+    root = display_root if display_root is not None else f"courses/{slug}"
+
+    def where(path: str) -> str:
+        return f"{root}/{path}" if root else path
+
+    if not SLUG_RE.match(slug):
+        problems.append(
+            Problem(where(""), 1, f"course folder name {slug!r} must be a slug (a-z, 0-9, hyphens)")
+        )
+
+    module_files: list[tuple[int, str, str]] = []
+    assets: dict[str, bytes] = {}
+    seen_module_slugs: dict[str, str] = {}
+    for path in sorted(files):
+        name = posixpath.basename(path)
+        if name.startswith(".") or "/." in f"/{path}":
+            continue
+        if len(files[path]) > MAX_FILE_BYTES:
+            problems.append(Problem(where(path), 1, f"file is larger than {MAX_FILE_BYTES} bytes"))
+            continue
+        if "/" not in path and path.endswith(".md"):
+            if path in {"course.md", "quiz.md"}:
+                continue
+            match = MODULE_FILE_RE.match(path)
+            if not match:
+                problems.append(
+                    Problem(
+                        where(path),
+                        1,
+                        "module files must be named NN-<slug>.md (e.g. 01-why-ai-gets-it-wrong.md)",
+                    )
+                )
+                continue
+            module_slug = match.group(2)
+            if module_slug in seen_module_slugs:
+                problems.append(
+                    Problem(
+                        where(path),
+                        1,
+                        f"duplicate module slug {module_slug!r} (also {seen_module_slugs[module_slug]})",
+                    )
+                )
+                continue
+            seen_module_slugs[module_slug] = path
+            module_files.append((int(match.group(1)), module_slug, path))
+        elif path.endswith(".md"):
+            problems.append(
+                Problem(where(path), 1, "Markdown files belong in the course folder itself")
+            )
+        else:
+            extension = posixpath.splitext(path)[1].lower()
+            if extension not in ASSET_TYPES:
+                problems.append(
+                    Problem(
+                        where(path),
+                        1,
+                        f"unsupported file type {extension or '(none)'} "
+                        f"(allowed: {', '.join(sorted(ASSET_TYPES))})",
+                    )
+                )
+            else:
+                assets[path] = files[path]
+
+    if "course.md" not in files:
+        problems.append(Problem(where("course.md"), 1, "missing course.md"))
+        return None, sorted(set(problems))
+
+    report = _Collector(problems, where("course.md"))
+    course_text = decode(files["course.md"], report)
+    front = split_front_matter(course_text, report) if course_text is not None else None
+    quiz_settings: QuizSettings | None = None
+    meta: dict[str, Any] = {}
+    if front is not None:
+        settings = _Settings(front, report, COURSE_KEYS)
+        meta = {
+            "title": settings.text("title", 120),
+            "summary": settings.text("summary", 300),
+            "audience": settings.word_list("audience", AUDIENCES, "audience"),
+            "competencies": settings.word_list("competencies", COMPETENCIES, "competency"),
+            "target_level": settings.integer("target_level", 1, 4),
+            "estimated_minutes": settings.integer("estimated_minutes", 1, 10_000),
+            "prerequisites": settings.word_list(
+                "prerequisites", None, "course slug", required=False
+            ),
+            "badge": settings.text("badge", 80, required=False) or None,
+        }
+        if meta["badge"] and not SLUG_RE.match(meta["badge"]):
+            report.add(settings.line("badge"), f"badge {meta['badge']!r} must be a slug")
+        for prerequisite in meta["prerequisites"]:
+            if prerequisite == slug:
+                report.add(
+                    settings.line("prerequisites"), "a course cannot be its own prerequisite"
+                )
+            elif known_courses is not None and prerequisite not in known_courses:
+                report.add(
+                    settings.line("prerequisites"), f"unknown prerequisite course {prerequisite!r}"
+                )
+        quiz_settings = _quiz_settings(front, report)
+
+    modules: list[ModuleSource] = []
+    module_slugs = {module_slug for _, module_slug, _ in module_files}
+    question_lines: dict[str, str] = {}
+    for position, (_, module_slug, path) in enumerate(sorted(module_files), start=1):
+        module = _parse_module(
+            module_slug, position, path, files[path], where, problems, module_slugs, assets
+        )
+        if module is not None:
+            modules.append(module)
+    if not module_files:
+        report.add(1, "a course needs at least one module file (01-<slug>.md)")
+
+    quiz_pool: list[QuestionSource] = []
+    if "quiz.md" in files:
+        quiz_report = _Collector(problems, where("quiz.md"))
+        quiz_text = decode(files["quiz.md"], quiz_report)
+        if quiz_text is not None:
+            quiz_front = split_front_matter(quiz_text, quiz_report, required=False)
+            if quiz_front is not None:
+                _Settings(quiz_front, quiz_report, QUIZ_FILE_KEYS)
+                before, quiz_pool = _parse_questions(
+                    quiz_front.body, quiz_front.body_line, quiz_report, None
+                )
+                if before.strip():
+                    quiz_report.add(
+                        quiz_front.body_line,
+                        "quiz.md holds only questions: start it with '## Question: <id>'",
+                    )
+                if not quiz_pool:
+                    quiz_report.add(1, "quiz.md has no questions")
+        if front is not None and quiz_settings is None and "quiz" not in front.values:
+            report.add(1, "quiz.md exists, so course.md needs 'quiz:' settings")
+        if quiz_settings is not None and quiz_pool and quiz_settings.questions > len(quiz_pool):
+            report.add(
+                front.lines.get("quiz.questions", 1) if front else 1,
+                f"quiz draws {quiz_settings.questions} questions but quiz.md has only {len(quiz_pool)}",
+            )
+    elif front is not None and "quiz" in front.values:
+        report.add(front.lines.get("quiz", 1), "'quiz:' settings but there is no quiz.md")
+
+    for question in [q for module in modules for q in module.questions] + quiz_pool:
+        if question.slug in question_lines:
+            problems.append(
+                Problem(
+                    where(question.path),
+                    question.line,
+                    f"duplicate question id {question.slug!r} (also at {question_lines[question.slug]})",
+                )
+            )
+        else:
+            question_lines[question.slug] = f"{where(question.path)}:{question.line}"
+
+    overview = ""
+    if front is not None:
+        overview = front.body
+        _check_links(front.body, front.body_line, report, module_slugs, assets)
+
+    if problems:
+        return None, sorted(set(problems))
+    return (
+        CourseSource(
+            slug=slug,
+            title=meta["title"],
+            summary=meta["summary"],
+            audience=meta["audience"],
+            competencies=meta["competencies"],
+            target_level=meta["target_level"],
+            estimated_minutes=meta["estimated_minutes"],
+            prerequisites=meta["prerequisites"],
+            badge=meta["badge"],
+            quiz=quiz_settings,
+            overview=overview,
+            modules=modules,
+            quiz_pool=quiz_pool,
+            assets=assets,
+            files=dict(files),
+            content_hash=content_hash(files),
+        ),
+        [],
+    )
+
+
+def _quiz_settings(front: FrontMatter, report: _Collector) -> QuizSettings | None:
+    raw = front.values.get("quiz")
+    if raw is None:
+        return None
+    line = front.lines.get("quiz", 1)
+    if not isinstance(raw, dict):
+        report.add(line, "'quiz' must be settings indented under it (pass_mark, questions, ...)")
+        return None
+    values: dict[str, Any] = {}
+    ok = True
+    for key in raw:
+        if key not in QUIZ_KEYS:
+            report.add(
+                front.lines.get(f"quiz.{key}", line),
+                f"unknown quiz setting {key!r} (allowed: {', '.join(QUIZ_KEYS)})",
+            )
+            ok = False
+    limits = {
+        "pass_mark": (1, 100),
+        "questions": (1, 200),
+        "max_attempts": (0, 100),
+        "cooldown_minutes": (0, 100_000),
+        "time_limit_minutes": (0, 1_000),
+    }
+    for key, (low, high) in limits.items():
+        value = raw.get(key)
+        key_line = front.lines.get(f"quiz.{key}", line)
+        if value is None:
+            report.add(line, f"missing quiz setting {key!r}")
+            ok = False
+        elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            report.add(
+                key_line, f"quiz setting {key!r} must be a whole number from {low} to {high}"
+            )
+            ok = False
+        else:
+            values[key] = value
+    review = raw.get("review")
+    if review not in REVIEW_POLICIES:
+        report.add(
+            front.lines.get("quiz.review", line),
+            f"quiz setting 'review' must be one of: {', '.join(REVIEW_POLICIES)}",
+        )
+        ok = False
+    else:
+        values["review"] = review
+    return QuizSettings(**values) if ok else None
+
+
+def _parse_module(
+    slug: str,
+    position: int,
+    path: str,
+    data: bytes,
+    where: Any,
+    problems: list[Problem],
+    module_slugs: set[str],
+    assets: dict[str, bytes],
+) -> ModuleSource | None:
+    report = _Collector(problems, where(path))
+    text = decode(data, report)
+    if text is None:
+        return None
+    front = split_front_matter(text, report)
+    if front is None:
+        return None
+    settings = _Settings(front, report, MODULE_KEYS)
+    title = settings.text("title", 120)
+    competencies = settings.word_list("competencies", COMPETENCIES, "competency")
+    minutes = settings.integer("estimated_minutes", 1, 1_000)
+    lesson, questions = _parse_questions(front.body, front.body_line, report, slug)
+    for question in questions:
+        question.path = path
+    if not lesson.strip():
+        report.add(front.body_line, "the module has no lesson text")
+    _check_links(lesson, front.body_line, report, module_slugs, assets)
+    return ModuleSource(
+        slug=slug,
+        position=position,
+        path=path,
+        title=title,
+        competencies=competencies,
+        estimated_minutes=minutes,
+        body=lesson,
+        questions=questions,
+    )
+
+
+# ------------------------------------------------------------------------------------- questions
+
+
+def _parse_questions(
+    body: str, first_line: int, report: _Collector, module_slug: str | None
+) -> tuple[str, list[QuestionSource]]:
+    """Split a body into the text before the first question and the question blocks."""
+    lines = body.split("\n")
+    starts: list[int] = []
+    in_fence: str | None = None
+    for index, line in enumerate(lines):
+        fence = FENCE_RE.match(line)
+        if fence:
+            marker = fence.group(1)[0]
+            if in_fence is None:
+                in_fence = marker
+            elif in_fence == marker:
+                in_fence = None
+            continue
+        if in_fence is None and QUESTION_HEADING_RE.match(line):
+            starts.append(index)
+    lesson = "\n".join(lines[: starts[0]] if starts else lines)
+    questions = []
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(lines)
+        question = _parse_question(lines[start:end], first_line + start, report, module_slug)
+        if question is not None:
+            questions.append(question)
+    return lesson, questions
+
+
+def _parse_question(
+    block: list[str], line_no: int, report: _Collector, module_slug: str | None
+) -> QuestionSource | None:
+    heading = QUESTION_HEADING_RE.match(block[0])
+    slug = heading.group(1) if heading else ""
+    ok = True
+    if not SLUG_RE.match(slug):
+        report.add(line_no, f"question id {slug!r} must be a slug (a-z, 0-9, hyphens)")
+        ok = False
+    meta: dict[str, tuple[str, int]] = {}
+    index = 1
+    while index < len(block) and block[index].strip():
+        match = META_RE.match(block[index])
+        if not match or OPTION_RE.match(block[index]):
+            break
+        key = match.group(1).lower()
+        if key not in QUESTION_META_KEYS:
+            report.add(
+                line_no + index,
+                f"unknown question setting {key!r} (allowed: {', '.join(sorted(QUESTION_META_KEYS))})",
+            )
+            ok = False
+        meta[key] = (match.group(2), line_no + index)
+        index += 1
+
+    qtype, type_line = meta.get("type", ("", line_no))
+    if qtype not in QUESTION_TYPES:
+        report.add(
+            type_line,
+            f"question {slug!r}: 'type' must be one of: {', '.join(QUESTION_TYPES)}"
+            if qtype
+            else f"question {slug!r}: missing 'type:' line",
+        )
+        ok = False
+    competency, competency_line = meta.get("competency", ("", line_no))
+    if competency not in COMPETENCIES:
+        report.add(
+            competency_line,
+            f"question {slug!r}: unknown competency {competency!r} "
+            f"(expected one of: {', '.join(COMPETENCIES)})"
+            if competency
+            else f"question {slug!r}: missing 'competency:' line",
+        )
+        ok = False
+    difficulty_text, difficulty_line = meta.get("difficulty", ("", line_no))
+    difficulty = int(difficulty_text) if difficulty_text.isdigit() else 0
+    if difficulty not in DIFFICULTIES:
+        report.add(
+            difficulty_line,
+            f"question {slug!r}: 'difficulty' must be 1, 2 or 3"
+            if difficulty_text
+            else f"question {slug!r}: missing 'difficulty:' line",
+        )
+        ok = False
+    choose, choose_line = meta.get("choose", ("one", line_no))
+    if "choose" in meta and qtype != "scenario":
+        report.add(choose_line, f"question {slug!r}: 'choose' is only for scenario questions")
+        ok = False
+    if choose not in {"one", "all"}:
+        report.add(choose_line, f"question {slug!r}: 'choose' must be 'one' or 'all'")
+        ok = False
+
+    stem_lines: list[str] = []
+    options: list[OptionSource] = []
+    explanation_lines: list[str] = []
+    state = "stem"
+    in_fence: str | None = None
+    for offset in range(index, len(block)):
+        line = block[offset]
+        current = line_no + offset
+        if state == "stem":
+            fence = FENCE_RE.match(line)
+            if fence:
+                marker = fence.group(1)[0]
+                in_fence = (
+                    marker if in_fence is None else (None if in_fence == marker else in_fence)
+                )
+            option = OPTION_RE.match(line) if in_fence is None else None
+            if option:
+                state = "options"
+            elif in_fence is None and EXPLANATION_RE.match(line):
+                report.add(current, f"question {slug!r}: 'Explanation:' comes after the options")
+                ok = False
+                state = "explanation"
+                explanation_lines.append(EXPLANATION_RE.match(line).group(1))  # type: ignore[union-attr]
+                continue
+            else:
+                stem_lines.append(line)
+                continue
+        if state == "options":
+            option = OPTION_RE.match(line)
+            feedback = FEEDBACK_RE.match(line)
+            explanation = EXPLANATION_RE.match(line)
+            if option:
+                options.append(
+                    OptionSource(
+                        key=chr(ord("a") + len(options))
+                        if len(options) < 26
+                        else str(len(options)),
+                        text=option.group(2).strip(),
+                        correct=option.group(1) != " ",
+                        feedback="",
+                        line=current,
+                    )
+                )
+            elif feedback and options:
+                if options[-1].feedback:
+                    report.add(current, f"question {slug!r}: an option has two Feedback lines")
+                    ok = False
+                options[-1].feedback = feedback.group(1).strip()
+            elif explanation:
+                state = "explanation"
+                explanation_lines.append(explanation.group(1))
+            elif not line.strip():
+                continue
+            elif line.startswith("  ") and options:
+                # A wrapped option or feedback line continues the previous one.
+                target = options[-1]
+                if target.feedback:
+                    target.feedback += " " + line.strip()
+                else:
+                    target.text += " " + line.strip()
+            else:
+                report.add(
+                    current,
+                    f"question {slug!r}: expected an option ('- [x] ' or '- [ ] '), an indented "
+                    "'Feedback:' line or 'Explanation:'",
+                )
+                ok = False
+        elif state == "explanation":
+            explanation_lines.append(line)
+
+    stem = "\n".join(stem_lines).strip()
+    explanation_text = "\n".join(explanation_lines).strip()
+    if not stem:
+        report.add(line_no, f"question {slug!r} has no question text")
+        ok = False
+    if len(options) < 2:
+        report.add(line_no, f"question {slug!r} needs at least two options ('- [x] ' / '- [ ] ')")
+        ok = False
+    correct = sum(option.correct for option in options)
+    if options and correct == 0:
+        report.add(line_no, f"question {slug!r} has no correct answer (mark one with '- [x] ')")
+        ok = False
+    single = qtype in {"single", "true-false"} or (qtype == "scenario" and choose == "one")
+    if single and correct > 1:
+        report.add(
+            line_no,
+            f"question {slug!r} is single-answer but marks {correct} options correct "
+            "(use type: multiple, or choose: all for a scenario)",
+        )
+        ok = False
+    if qtype == "true-false" and sorted(option.text.lower() for option in options) != [
+        "false",
+        "true",
+    ]:
+        report.add(
+            line_no,
+            f"question {slug!r}: a true-false question has exactly the options True and False",
+        )
+        ok = False
+    for option in options:
+        if not option.text:
+            report.add(option.line, f"question {slug!r}: an option has no text")
+            ok = False
+        if not option.feedback:
+            report.add(option.line, f"question {slug!r}: option has no '  Feedback:' line under it")
+            ok = False
+    if len({option.text.lower() for option in options}) != len(options):
+        report.add(line_no, f"question {slug!r} lists the same option twice")
+        ok = False
+    if not explanation_text:
+        report.add(line_no, f"question {slug!r} has no 'Explanation:'")
+        ok = False
+    if not ok:
+        return None
+    return QuestionSource(
+        slug=slug,
+        type=qtype,
+        competency=competency,
+        difficulty=difficulty,
+        choose_many=choose == "all",
+        stem=stem,
+        options=options,
+        explanation=explanation_text,
+        path="quiz.md",
+        line=line_no,
+        module_slug=module_slug,
+    )
+
+
+# ----------------------------------------------------------------------------------------- links
+
+
+def _check_links(
+    body: str,
+    first_line: int,
+    report: _Collector,
+    module_slugs: set[str],
+    assets: dict[str, bytes],
+) -> None:
+    """Relative links must point at a module of this course or a file in the course folder."""
+    in_fence: str | None = None
+    for offset, line in enumerate(body.split("\n")):
+        fence = FENCE_RE.match(line)
+        if fence:
+            marker = fence.group(1)[0]
+            in_fence = marker if in_fence is None else (None if in_fence == marker else in_fence)
+            continue
+        if in_fence is not None:
+            continue
+        for match in LINK_RE.finditer(line):
+            problem = link_problem(match.group(1), module_slugs, assets)
+            if problem:
+                report.add(first_line + offset, problem)
+
+
+def link_problem(target: str, module_slugs: set[str], assets: dict[str, bytes]) -> str | None:
+    if SCHEME_RE.match(target) or target.startswith("#") or target.startswith("//"):
+        return None
+    path = target.split("#", 1)[0].split("?", 1)[0]
+    if not path:
+        return None
+    normalised = posixpath.normpath(path)
+    if path.startswith("/") or normalised.startswith(".."):
+        return f"link {target!r} points outside the course folder"
+    if normalised.endswith(".md"):
+        match = MODULE_FILE_RE.match(normalised)
+        if normalised == "course.md" or (match and match.group(2) in module_slugs):
+            return None
+        return f"broken link {target!r}: no such module in this course"
+    if normalised not in assets:
+        return f"broken link {target!r}: no such file in the course folder"
+    return None
+
+
+def module_slug_from_link(path: str) -> str | None:
+    match = MODULE_FILE_RE.match(posixpath.normpath(path))
+    return match.group(2) if match else None
