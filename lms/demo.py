@@ -47,7 +47,7 @@ ella.mkt@example.com,Ella Schmidt,marketing,Content Marketer,dan.mkt@example.com
 carla.cs@example.com,Carla Silva,customer-support,Support Team Lead,sam.cro@example.com,
 yusuf.cs@example.com,Yusuf Demir,customer-support,Support Specialist,carla.cs@example.com,
 nina.cs@example.com,Nina Ivanova,customer-support,Support Specialist,carla.cs@example.com,
-"""
+"""  # noqa: E501
 
 
 def set_up_demo_org(session: DbSession) -> ImportResult:

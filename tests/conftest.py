@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
+from werkzeug.routing import NumberConverter, Rule
 
 from lms import create_app
 from lms.extensions import db
 from lms.people.models import User
-from lms.people.services import hash_password
+from lms.people.services import hash_password, issue_password_token
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)
@@ -120,7 +121,9 @@ def make_user(app: Flask) -> Callable[..., User]:
     return make
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_token(client: FlaskClient, url: str = "/login") -> str:
@@ -136,6 +139,12 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD, **extra: An
     return client.post(
         "/login", data={"email": email, "password": password, "csrf_token": token, **extra}
     )
+
+
+def logout(client: FlaskClient) -> Any:
+    """Log out through the form every page carries (a POST with the page's CSRF token)."""
+    token = csrf_token(client, "/account/password")
+    return client.post("/logout", data={"csrf_token": token})
 
 
 @pytest.fixture
@@ -162,7 +171,7 @@ class StatementCounter:
 
 @pytest.fixture
 def count_statements(app: Flask) -> Callable[[], Any]:
-    """Use as ``with count_statements() as counter:``; counts SQL statements sent to the database."""
+    """Use as ``with count_statements() as counter:``; counts SQL statements sent to the DB."""
     from contextlib import contextmanager
 
     @contextmanager
@@ -177,3 +186,48 @@ def count_statements(app: Flask) -> Callable[[], Any]:
             event.remove(engine, "before_cursor_execute", counter)
 
     return counting
+
+
+def example_path(rule: Rule, values: dict[str, Any] | None = None) -> str:
+    """A concrete path for ``rule``: the given argument values, else 1 for numbers and "x"."""
+    known = values or {}
+    arguments: dict[str, Any] = {}
+    for name in rule.arguments:
+        if name in known:
+            arguments[name] = known[name]
+        else:
+            converter = rule._converters[name]
+            arguments[name] = 1 if isinstance(converter, NumberConverter) else "x"
+    built = rule.build(arguments, append_unknown=False)
+    assert built is not None, rule.rule
+    return built[1]
+
+
+def table_snapshot(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in primary-key order: compare two snapshots to prove no change."""
+    snapshot: dict[str, list[tuple[Any, ...]]] = {}
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            order = list(table.primary_key.columns) or list(table.columns)
+            rows = db.session.execute(select(table).order_by(*order))
+            snapshot[table.name] = [tuple(row) for row in rows]
+        db.session.remove()
+    return snapshot
+
+
+def row_count(app: Flask, model: type[Any] = User) -> int:
+    with app.app_context():
+        count = db.session.scalar(select(func.count()).select_from(model)) or 0
+        db.session.remove()
+    return count
+
+
+def password_link_token(app: Flask, user: User, hours: int = 72) -> str:
+    """Issue a set-password token for ``user`` (as the admin page and CLI do) and return it."""
+    with app.app_context():
+        person = db.session.get(User, user.id)
+        assert person is not None
+        token = issue_password_token(db.session, person, hours)
+        db.session.commit()
+        db.session.remove()
+    return token

@@ -112,7 +112,9 @@ def parse_csv(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
         for role in filter(None, re.split(r"[\s,;|]+", values["roles"].lower())):
             if role not in ROLE_NAMES:
                 expected = ", ".join(ROLE_NAMES)
-                problems.append(ImportProblem(line, f"unknown role {role!r} (expected: {expected})"))
+                problems.append(
+                    ImportProblem(line, f"unknown role {role!r} (expected: {expected})")
+                )
             row.roles.add(role)
         if row.manager_email and row.manager_email == email:
             problems.append(ImportProblem(line, "a person cannot be their own manager"))

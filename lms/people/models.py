@@ -32,7 +32,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     __allow_unmapped__ = True  # for auth_session_token, a per-request attribute, not a column
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased (see normalise_email): the unique constraint is case-insensitive everywhere.
+    # Stored lower-cased (see normalise_email): the unique constraint ignores case everywhere.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     job_function: Mapped[str] = mapped_column(String(40))

@@ -2,7 +2,8 @@
 
 The tree is a self-referencing ``users.manager_id``. Subtrees are asked for with one recursive CTE
 that runs unchanged on SQLite and PostgreSQL; ``UNION`` (not ``UNION ALL``) makes it terminate even
-if a cycle slipped in. Dashboards join against :func:`subtree_cte` instead of loading ids into Python.
+if a cycle slipped in. Dashboards join against :func:`subtree_cte` instead of loading ids into
+Python.
 """
 
 from __future__ import annotations
