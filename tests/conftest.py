@@ -18,7 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
-from werkzeug.routing import NumberConverter, Rule
+from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 from lms import create_app
 from lms.extensions import db
