@@ -96,7 +96,7 @@ def demo_command() -> None:
     result = set_up_demo_org(db.session)
     db.session.commit()
     click.echo(f"Demo organisation: {result.created} added, {result.updated} updated.")
-    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, email in DEMO_LOGINS.items():
         click.echo(f"  {role:<16} {email}")
 
