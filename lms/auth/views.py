@@ -79,10 +79,14 @@ def login() -> Any:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes home (no open redirect)."""
-    if target:
+    """Only same-site relative paths; anything else goes home (no open redirect).
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example`` and
+    ``/<tab>/evil.example`` lead off-site too: such targets are refused.
+    """
+    if target and target.startswith("/") and target.isprintable() and "\\" not in target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if not parts.scheme and not parts.netloc and not target.startswith("//"):
             return target
     return url_for("main.home")
 
@@ -96,8 +100,10 @@ def logout() -> Response:
         if token:
             sessions.revoke_session(db.session, token)
         db.session.commit()
-        logout_user()
+        # Clear first: logout_user() leaves a note in the session that makes Flask-Login delete the
+        # remember-me cookie from the browser.
         session.clear()
+        logout_user()
         security_log.info("logout user=%s ip=%s", user_id, client_ip())
     flash("You have logged out.", "info")
     return redirect(url_for("auth.login"))
