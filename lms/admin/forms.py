@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from lms.people.models import JOB_FUNCTIONS
@@ -9,7 +9,10 @@ from lms.people.models import JOB_FUNCTIONS
 class PersonForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    job_function = SelectField("Job function", choices=list(JOB_FUNCTIONS.items()))
+    job_function = SelectField(
+        "Job function",
+        choices=[SelectChoice(value, label) for value, label in JOB_FUNCTIONS.items()],
+    )
     title = StringField("Title", validators=[Optional(), Length(max=200)])
     manager_email = EmailField(
         "Manager's email", validators=[Optional(), Email(), Length(max=254)],
