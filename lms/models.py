@@ -1,5 +1,6 @@
 """Import every model module so the metadata (and Alembic autogenerate) sees all tables."""
 
+from lms.authoring.models import CourseDraft
 from lms.courses.models import (
     Course,
     CourseAsset,
@@ -15,6 +16,7 @@ __all__ = [
     "AuthSession",
     "Course",
     "CourseAsset",
+    "CourseDraft",
     "CourseVersion",
     "Module",
     "ModuleVersion",

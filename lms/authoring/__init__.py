@@ -1,0 +1,1 @@
+"""The author workspace: drafts, previews, validation, publishing and version history."""
