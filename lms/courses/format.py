@@ -1,9 +1,9 @@
 """Parse and validate a course written in the Markdown format of ``docs/authoring.md``.
 
-The parser works on an in-memory map of the course folder (relative path -> bytes), so the same code
-checks a folder on disk, an uploaded zip and a draft edited in the browser. It never raises on bad
-input: every problem becomes a :class:`Problem` with the file and line it is about, and a course with
-any problem yields no :class:`CourseSource`.
+The parser works on an in-memory map of the course folder (relative path -> bytes), so the same
+code checks a folder on disk, an uploaded zip and a draft edited in the browser. It never raises on
+bad input: every problem becomes a :class:`Problem` with the file and line it is about, and a course
+with any problem yields no :class:`CourseSource`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from lms.courses.vocabulary import (
 )
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MODULE_FILE_RE = re.compile(r"^(\d{2,3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+MODULE_FILE_RE = re.compile(r"^(\d{2,4})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 QUESTION_HEADING_RE = re.compile(r"^##\s+Question:\s*(.*?)\s*$")
 OPTION_RE = re.compile(r"^- \[([ xX])\]\s+(.*)$")
 FEEDBACK_RE = re.compile(r"^\s{2,}Feedback:\s*(.*)$")
@@ -413,7 +413,8 @@ def parse_course(
                     Problem(
                         where(path),
                         1,
-                        f"duplicate module slug {module_slug!r} (also {seen_module_slugs[module_slug]})",
+                        f"duplicate module slug {module_slug!r} "
+                        f"(also {seen_module_slugs[module_slug]})",
                     )
                 )
                 continue
@@ -508,7 +509,8 @@ def parse_course(
         if quiz_settings is not None and quiz_pool and quiz_settings.questions > len(quiz_pool):
             report.add(
                 front.lines.get("quiz.questions", 1) if front else 1,
-                f"quiz draws {quiz_settings.questions} questions but quiz.md has only {len(quiz_pool)}",
+                f"quiz draws {quiz_settings.questions} questions "
+                f"but quiz.md has only {len(quiz_pool)}",
             )
     elif front is not None and "quiz" in front.values:
         report.add(front.lines.get("quiz", 1), "'quiz:' settings but there is no quiz.md")
@@ -519,7 +521,8 @@ def parse_course(
                 Problem(
                     where(question.path),
                     question.line,
-                    f"duplicate question id {question.slug!r} (also at {question_lines[question.slug]})",
+                    f"duplicate question id {question.slug!r} "
+                    f"(also at {question_lines[question.slug]})",
                 )
             )
         else:
@@ -643,6 +646,46 @@ def _parse_module(
     )
 
 
+@dataclass
+class FileParts:
+    """One Markdown file split the way publishing splits it (for an author's preview)."""
+
+    title: str
+    body: str  # a module's lesson text or course.md's overview; "" for quiz.md
+    questions: list[QuestionSource]
+
+
+def split_file(path: str, data: bytes) -> FileParts | None:
+    """Split one course file into its title, Markdown body and well-formed questions.
+
+    Unlike :func:`parse_course` this tolerates problems (they are what validation is for), so a
+    preview can show a file while the author is still writing it. ``None`` when the file cannot be
+    read at all (not UTF-8, front matter missing, unclosed or not YAML).
+    """
+    report = _Collector([], path)
+    text = decode(data, report)
+    if text is None:
+        return None
+    front = split_front_matter(text, report, required=path != "quiz.md")
+    if front is None:
+        return None
+    raw_title = front.values.get("title")
+    title = (
+        str(raw_title).strip()
+        if isinstance(raw_title, (str, int, float)) and not isinstance(raw_title, bool)
+        else ""
+    )
+    if path == "course.md":
+        return FileParts(title=title, body=front.body, questions=[])
+    match = MODULE_FILE_RE.match(path)
+    body, questions = _parse_questions(
+        front.body, front.body_line, report, match.group(2) if match else None
+    )
+    for question in questions:
+        question.path = path
+    return FileParts(title=title, body="" if path == "quiz.md" else body, questions=questions)
+
+
 # ------------------------------------------------------------------------------------- questions
 
 
@@ -693,7 +736,8 @@ def _parse_question(
         if key not in QUESTION_META_KEYS:
             report.add(
                 line_no + index,
-                f"unknown question setting {key!r} (allowed: {', '.join(sorted(QUESTION_META_KEYS))})",
+                f"unknown question setting {key!r} "
+                f"(allowed: {', '.join(sorted(QUESTION_META_KEYS))})",
             )
             ok = False
         meta[key] = (match.group(2), line_no + index)
@@ -835,12 +879,12 @@ def _parse_question(
             f"question {slug!r}: a true-false question has exactly the options True and False",
         )
         ok = False
-    for option in options:
-        if not option.text:
-            report.add(option.line, f"question {slug!r}: an option has no text")
+    for parsed in options:
+        if not parsed.text:
+            report.add(parsed.line, f"question {slug!r}: an option has no text")
             ok = False
-        if not option.feedback:
-            report.add(option.line, f"question {slug!r}: option has no '  Feedback:' line under it")
+        if not parsed.feedback:
+            report.add(parsed.line, f"question {slug!r}: option has no '  Feedback:' line under it")
             ok = False
     if len({option.text.lower() for option in options}) != len(options):
         report.add(line_no, f"question {slug!r} lists the same option twice")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from pathlib import Path
 
 from lms.courses.format import MAX_FILE_BYTES, CourseSource, Problem, parse_course
@@ -55,7 +56,10 @@ def _has_course_children(path: Path) -> bool:
 def load_courses(
     paths: list[Path], courses_dir: Path, extra_known: set[str] | None = None
 ) -> tuple[list[CourseSource], list[Problem]]:
-    """Parse every course named by ``paths``; prerequisites may name any course in ``courses_dir``."""
+    """Parse every course named by ``paths``.
+
+    Prerequisites may name any course in ``courses_dir`` or in ``extra_known``.
+    """
     folders, problems = course_folders(paths, courses_dir)
     known = (
         {child.name for child in courses_dir.iterdir() if child.is_dir()}
@@ -87,7 +91,7 @@ def read_zip(data: bytes) -> tuple[str | None, dict[str, bytes], list[Problem]]:
     problems: list[Problem] = []
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         return None, {}, [Problem("upload.zip", 1, "not a zip file")]
     entries = [info for info in archive.infolist() if not info.is_dir()]
     if len(entries) > MAX_COURSE_FILES:
@@ -112,7 +116,19 @@ def read_zip(data: bytes) -> tuple[str | None, dict[str, bytes], list[Problem]]:
         if info.file_size > MAX_FILE_BYTES:
             problems.append(Problem(name, 1, f"file is larger than {MAX_FILE_BYTES} bytes"))
             continue
-        files[relative] = archive.read(info)
+        try:
+            files[relative] = archive.read(info)
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            RuntimeError,
+            NotImplementedError,
+            ValueError,
+            EOFError,
+        ) as error:
+            # Corrupt, encrypted or unsupported entries: report, never crash the upload.
+            problems.append(Problem(name, 1, f"cannot read this file from the zip ({error})"))
     slug = prefix.rstrip("/") or None
     return slug, files, problems
 

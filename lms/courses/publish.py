@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from lms.courses.format import ASSET_TYPES, CourseSource, QuestionSource
 from lms.courses.models import (
@@ -25,6 +25,7 @@ from lms.courses.models import (
     QuestionVersion,
 )
 from lms.courses.render import LinkTargets, render_inline, render_markdown
+from lms.database import DbSession
 from lms.people.models import User, utcnow
 
 
@@ -51,7 +52,7 @@ class PublishResult:
 
 
 def publish_course(
-    session: Session, source: CourseSource, publisher: User | None, owner: User | None = None
+    session: DbSession, source: CourseSource, publisher: User | None, owner: User | None = None
 ) -> PublishResult:
     course = session.scalar(select(Course).where(Course.slug == source.slug))
     if course is None:
@@ -185,8 +186,15 @@ def _question_version(
         multiple_answers=source.multiple_answers,
         competency=source.competency,
         difficulty=source.difficulty,
-        stem_html=render_markdown(source.stem, links),
-        options=[
+        **render_question(source, links),
+    )
+
+
+def render_question(source: QuestionSource, links: LinkTargets) -> dict[str, Any]:
+    """A question's HTML as published (also what an author's preview shows)."""
+    return {
+        "stem_html": render_markdown(source.stem, links),
+        "options": [
             {
                 "key": option.key,
                 "html": render_inline(option.text),
@@ -195,5 +203,5 @@ def _question_version(
             }
             for option in source.options
         ],
-        explanation_html=render_markdown(source.explanation, links),
-    )
+        "explanation_html": render_markdown(source.explanation, links),
+    }

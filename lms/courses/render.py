@@ -1,4 +1,4 @@
-"""Markdown to safe HTML. Runs at publish time (and for author previews), never on a learner's page view.
+"""Markdown to safe HTML. Runs at publish time and for author previews, never on a learner's page.
 
 Authors are untrusted: whatever Python-Markdown produces (including raw HTML an author typed) goes
 through nh3 with an allow-list of tags, attributes, classes and URL schemes. Relative links to other
@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
+from typing import Any
 
 import markdown
 import nh3
@@ -26,7 +27,7 @@ EXTENSIONS = [
     "pymdownx.details",
     "pymdownx.tasklist",
 ]
-EXTENSION_CONFIG = {
+EXTENSION_CONFIG: dict[str, dict[str, Any]] = {
     "toc": {"permalink": False, "toc_depth": "2-3"},
     "pymdownx.tasklist": {"custom_checkbox": False, "clickable_checkbox": False},
     "footnotes": {"BACKLINK_TEXT": "↩"},

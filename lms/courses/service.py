@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lms.courses.models import Course
+from lms.database import DbSession
 
 
-def published_slugs(session: Session) -> set[str]:
+def published_slugs(session: DbSession) -> set[str]:
     return set(session.scalars(select(Course.slug).where(Course.current_version_id.is_not(None))))
