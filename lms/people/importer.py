@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from lms.database import DbSession
@@ -20,7 +21,6 @@ from lms.people.services import normalise_email
 
 REQUIRED_COLUMNS = ("email", "name", "function", "title", "manager_email", "roles")
 ROLE_NAMES = ("author", "admin", "executive")
-EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 MAX_ROWS = 100_000
 
 
@@ -57,6 +57,15 @@ class ImportResult:
     unchanged: int
 
 
+def _valid_email(email: str) -> bool:
+    """The same check as the admin form's email field (email-validator, no DNS lookups)."""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 def parse_csv(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
     problems: list[ImportProblem] = []
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -87,7 +96,7 @@ def parse_csv(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
             title=values["title"],
             manager_email=normalise_email(values["manager_email"]),
         )
-        if not EMAIL_RE.match(email):
+        if not _valid_email(email):
             problems.append(ImportProblem(line, f"invalid email {values['email']!r}"))
         elif email in seen:
             problems.append(
