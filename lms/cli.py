@@ -93,9 +93,22 @@ def demo_command() -> None:
     """Set up (or refresh) the demo organisation. Safe to run again."""
     from lms.demo import DEMO_LOGINS, DEMO_PASSWORD, set_up_demo_org
 
+    from lms.courses.loader import load_courses
+    from lms.courses.publish import publish_course
+    from lms.people.services import find_user_by_email
+
     result = set_up_demo_org(db.session)
+    courses, problems = load_courses([], Path(current_app.config["COURSES_DIR"]))
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException("The shipped courses have problems; nothing was set up.")
+    author = find_user_by_email(db.session, DEMO_LOGINS["author"])
+    published = [publish_course(db.session, course, author, author) for course in courses]
     db.session.commit()
     click.echo(f"Demo organisation: {result.created} added, {result.updated} updated.")
+    changed = sum(1 for item in published if item.changed)
+    click.echo(f"Courses: {len(published)} live ({changed} published now).")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, email in DEMO_LOGINS.items():
         click.echo(f"  {role:<16} {email}")

@@ -10,9 +10,20 @@ from lms.courses.models import (
     Question,
     QuestionVersion,
 )
+from lms.activity.models import ActivityEvent
+from lms.learn.models import Attempt, AttemptAnswer, Enrolment, ModuleProgress, SelfRating
+from lms.literacy.models import LevelChange, LiteracyLevel
 from lms.people.models import AuthSession, PasswordToken, User
 
 __all__ = [
+    "ActivityEvent",
+    "Attempt",
+    "AttemptAnswer",
+    "Enrolment",
+    "LevelChange",
+    "LiteracyLevel",
+    "ModuleProgress",
+    "SelfRating",
     "AuthSession",
     "Course",
     "CourseAsset",

@@ -6,7 +6,10 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import text
 
+from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.extensions import db
+from lms.learn.home import home_summary
+from lms.people.models import utcnow
 from lms.security import public
 
 bp = Blueprint("main", __name__)
@@ -14,7 +17,14 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home() -> Any:
-    return render_template("main/home.html", person=current_user)
+    summary = home_summary(db.session, current_user, utcnow())
+    return render_template(
+        "main/home.html",
+        person=current_user,
+        summary=summary,
+        competencies=COMPETENCIES,
+        levels=LEVELS,
+    )
 
 
 @bp.get("/healthz")

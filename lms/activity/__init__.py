@@ -1,0 +1,1 @@
+"""The learning activity record: an append-only event log shaped like xAPI statements."""

@@ -1,0 +1,1 @@
+"""The learner journey: catalog, enrolment, reading modules, quizzes and the baseline assessment."""

@@ -1,0 +1,463 @@
+"""Attempts at quizzes, knowledge checks and the baseline assessment.
+
+The answer key lives only in ``QuestionVersion.options``; what the browser gets before submission is
+built by :func:`question_for_learner`, which copies the stem and option texts and nothing else.
+Scoring happens here, on the server, once: a conditional UPDATE claims the attempt and the unique
+(attempt, question) constraint on answers backs it up.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from lms.activity.service import record
+from lms.courses.models import Course, CourseVersion, Module, Question, QuestionVersion
+from lms.learn.models import Attempt, AttemptAnswer, Enrolment
+from lms.learn.service import (
+    LearnError,
+    complete_module,
+    course_progress,
+    get_progress,
+    maybe_complete_course,
+)
+from lms.literacy.service import Change, recompute_levels
+from lms.people.models import User, utcnow
+
+BASELINE_PER_AREA = 3
+CHECK_PASS_MARK = 70
+
+
+@dataclass
+class LearnerOption:
+    key: str
+    html: str
+
+
+@dataclass
+class LearnerQuestion:
+    id: int
+    stem_html: str
+    multiple_answers: bool
+    options: list[LearnerOption]
+    competency: str
+
+
+def question_for_learner(question: QuestionVersion) -> LearnerQuestion:
+    """Only what a learner may see before submitting: no correct flags, feedback or explanation."""
+    return LearnerQuestion(
+        id=question.id,
+        stem_html=question.stem_html,
+        multiple_answers=question.multiple_answers,
+        options=[LearnerOption(option["key"], option["html"]) for option in question.options],
+        competency=question.competency,
+    )
+
+
+def attempt_questions(session: Session, attempt: Attempt) -> list[QuestionVersion]:
+    by_id = {
+        q.id: q
+        for q in session.scalars(
+            select(QuestionVersion).where(QuestionVersion.id.in_(attempt.question_version_ids))
+        )
+    }
+    return [by_id[qid] for qid in attempt.question_version_ids if qid in by_id]
+
+
+def get_attempt_for(session: Session, attempt_id: int, user_id: int) -> Attempt | None:
+    """An attempt belongs to one person: anyone else gets None (and the view answers 404)."""
+    return session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+    )
+
+
+# ---------------------------------------------------------------------------- starting attempts
+
+
+def start_check(
+    session: Session, user: User, course: Course, version: CourseVersion, module_id: int
+) -> Attempt:
+    questions = list(
+        session.scalars(
+            select(QuestionVersion)
+            .where(
+                QuestionVersion.course_version_id == version.id,
+                QuestionVersion.module_id == module_id,
+            )
+            .order_by(QuestionVersion.position)
+        )
+    )
+    if not questions:
+        raise LearnError("This module has no knowledge check.")
+    _require_enrolment(session, user, course)
+    pass_mark = (version.quiz_settings or {}).get("pass_mark", CHECK_PASS_MARK)
+    review = (version.quiz_settings or {}).get("review", "full")
+    return _new_attempt(
+        session, user, "check", course, version, questions, pass_mark, review, None, module_id
+    )
+
+
+def quiz_status(
+    session: Session, user: User, course: Course, version: CourseVersion
+) -> dict[str, Any]:
+    """Whether the person may start the final quiz now, and why not."""
+    settings = version.quiz_settings or {}
+    attempts = list(
+        session.scalars(
+            select(Attempt)
+            .where(
+                Attempt.user_id == user.id, Attempt.course_id == course.id, Attempt.kind == "quiz"
+            )
+            .order_by(Attempt.started_at)
+        )
+    )
+    now = utcnow()
+    open_attempt = next((a for a in attempts if a.submitted_at is None), None)
+    if open_attempt and open_attempt.deadline_at and open_attempt.deadline_at < now:
+        open_attempt = None
+    passed = any(a.passed for a in attempts)
+    used = len(attempts)
+    limit = settings.get("max_attempts", 0)
+    reason = None
+    available_at: datetime | None = None
+    if passed:
+        reason = "You have passed this quiz."
+    elif limit and used >= limit and open_attempt is None:
+        reason = f"You have used all {limit} attempts."
+    else:
+        failed = [a for a in attempts if a.passed is False and a.submitted_at]
+        cooldown = settings.get("cooldown_minutes", 0)
+        if failed and cooldown and open_attempt is None:
+            ready = max(a.submitted_at for a in failed if a.submitted_at) + timedelta(
+                minutes=cooldown
+            )
+            if ready > now:
+                available_at = ready
+                reason = "Take a break before the next attempt."
+    return {
+        "settings": settings,
+        "attempts": attempts,
+        "open_attempt": open_attempt,
+        "passed": passed,
+        "used": used,
+        "limit": limit,
+        "reason": reason,
+        "available_at": available_at,
+    }
+
+
+def start_quiz(
+    session: Session,
+    user: User,
+    course: Course,
+    version: CourseVersion,
+    rng: random.Random | None = None,
+) -> Attempt:
+    settings = version.quiz_settings
+    if not settings:
+        raise LearnError("This course has no quiz.")
+    _require_enrolment(session, user, course)
+    progress = course_progress(session, user.id, course, version)
+    if not progress.all_modules_complete:
+        raise LearnError("Complete every module before the final quiz.")
+    _expire_overdue(session, user.id, course.id)
+    status = quiz_status(session, user, course, version)
+    if status["open_attempt"] is not None:
+        return status["open_attempt"]  # type: ignore[no-any-return]
+    if status["reason"]:
+        raise LearnError(status["reason"])
+    pool = list(
+        session.scalars(
+            select(QuestionVersion).where(
+                QuestionVersion.course_version_id == version.id, QuestionVersion.module_id.is_(None)
+            )
+        )
+    )
+    drawn = (rng or random.SystemRandom()).sample(pool, min(settings["questions"], len(pool)))
+    limit = settings.get("time_limit_minutes", 0)
+    deadline = utcnow() + timedelta(minutes=limit) if limit else None
+    return _new_attempt(
+        session,
+        user,
+        "quiz",
+        course,
+        version,
+        drawn,
+        settings["pass_mark"],
+        settings["review"],
+        deadline,
+        None,
+    )
+
+
+def start_baseline(session: Session, user: User, rng: random.Random | None = None) -> Attempt:
+    """A mixed set across every area from the live question pools: easy, medium and hard where possible."""
+    from lms.courses.vocabulary import COMPETENCIES
+    from lms.literacy.model import CORE_AREAS
+
+    open_attempt = session.scalar(
+        select(Attempt).where(
+            Attempt.user_id == user.id, Attempt.kind == "baseline", Attempt.submitted_at.is_(None)
+        )
+    )
+    if open_attempt is not None:
+        return open_attempt
+    areas = list(CORE_AREAS)
+    from lms.learn.service import audiences_for
+
+    if audiences_for(session, user) & {"managers", "executives"}:
+        areas.append("leading")
+    live = (
+        select(QuestionVersion)
+        .join(Course, Course.current_version_id == QuestionVersion.course_version_id)
+        .where(QuestionVersion.competency.in_(areas))
+    )
+    by_area: dict[str, dict[int, list[QuestionVersion]]] = {}
+    for question in session.scalars(live):
+        by_area.setdefault(question.competency, {}).setdefault(question.difficulty, []).append(
+            question
+        )
+    chooser = rng or random.SystemRandom()
+    drawn: list[QuestionVersion] = []
+    for area in areas:
+        buckets = by_area.get(area, {})
+        picked: list[QuestionVersion] = []
+        for difficulty in (1, 2, 3):
+            if buckets.get(difficulty):
+                picked.append(chooser.choice(buckets[difficulty]))
+        rest = [q for qs in buckets.values() for q in qs if q not in picked]
+        while len(picked) < BASELINE_PER_AREA and rest:
+            picked.append(rest.pop(chooser.randrange(len(rest))))
+        drawn.extend(picked[:BASELINE_PER_AREA])
+    if not drawn:
+        raise LearnError("There are no published questions yet.")
+    chooser.shuffle(drawn)
+    _ = COMPETENCIES
+    return _new_attempt(session, user, "baseline", None, None, drawn, 0, "score", None, None)
+
+
+def _require_enrolment(session: Session, user: User, course: Course) -> Enrolment:
+    enrolment = session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+    if enrolment is None:
+        raise LearnError("Enrol in the course first.")
+    return enrolment
+
+
+def _expire_overdue(session: Session, user_id: int, course_id: int) -> None:
+    """Close attempts whose time ran out: they count as failed with what was (not) submitted."""
+    now = utcnow()
+    overdue = session.scalars(
+        select(Attempt).where(
+            Attempt.user_id == user_id,
+            Attempt.course_id == course_id,
+            Attempt.submitted_at.is_(None),
+            Attempt.deadline_at.is_not(None),
+            Attempt.deadline_at < now,
+        )
+    )
+    for attempt in overdue:
+        claimed = session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+            .values(submitted_at=now, score=0.0, passed=False)
+        )
+        if claimed.rowcount:  # type: ignore[attr-defined]
+            session.refresh(attempt)
+
+
+def _new_attempt(
+    session: Session,
+    user: User,
+    kind: str,
+    course: Course | None,
+    version: CourseVersion | None,
+    questions: list[QuestionVersion],
+    pass_mark: int,
+    review: str,
+    deadline: datetime | None,
+    module_id: int | None,
+) -> Attempt:
+    attempt = Attempt(
+        user_id=user.id,
+        kind=kind,
+        course_id=course.id if course else None,
+        course_version_id=version.id if version else None,
+        module_id=module_id,
+        question_version_ids=[q.id for q in questions],
+        started_at=utcnow(),
+        deadline_at=deadline,
+        pass_mark=pass_mark,
+        review=review,
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+# ------------------------------------------------------------------------------------- submitting
+
+
+@dataclass
+class SubmitResult:
+    attempt: Attempt
+    level_changes: list[Change]
+    course_completed: bool
+
+
+class AlreadySubmitted(LearnError):
+    pass
+
+
+def submit_attempt(
+    session: Session, user: User, attempt: Attempt, answers: dict[int, list[str]]
+) -> SubmitResult:
+    """Score an attempt exactly once. ``answers`` maps question version id -> chosen option keys."""
+    now = utcnow()
+    if attempt.deadline_at is not None and now > attempt.deadline_at + timedelta(seconds=5):
+        raise LearnError("The time for this attempt has run out; it was not scored.")
+    claimed = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.user_id == user.id, Attempt.submitted_at.is_(None))
+        .values(submitted_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadySubmitted("This attempt has already been submitted.")
+    session.refresh(attempt)
+    questions = attempt_questions(session, attempt)
+    correct_count = 0
+    competencies: set[str] = set()
+    for question in questions:
+        valid_keys = {option["key"] for option in question.options}
+        chosen = sorted(set(answers.get(question.id, [])) & valid_keys)
+        if not question.multiple_answers:
+            chosen = chosen[:1]
+        is_correct = set(chosen) == question.correct_keys
+        correct_count += is_correct
+        competencies.add(question.competency)
+        session.add(
+            AttemptAnswer(
+                attempt_id=attempt.id,
+                user_id=user.id,
+                question_id=question.question_id,
+                question_version_id=question.id,
+                competency=question.competency,
+                difficulty=question.difficulty,
+                chosen=chosen,
+                correct=is_correct,
+                answered_at=now,
+                seconds_taken=int((now - attempt.started_at).total_seconds()),
+            )
+        )
+    score = round(100 * correct_count / len(questions), 1) if questions else 0.0
+    attempt.score = score
+    attempt.passed = score >= attempt.pass_mark
+    session.flush()  # the unique (attempt, question) constraint fires here if anything slipped by
+    course_completed = _after_scoring(session, user, attempt, now)
+    changes = recompute_levels(session, user.id, competencies) if competencies else []
+    return SubmitResult(attempt, changes, course_completed)
+
+
+def _after_scoring(session: Session, user: User, attempt: Attempt, now: datetime) -> bool:
+    result = {
+        "scaled": (attempt.score or 0) / 100,
+        "success": bool(attempt.passed),
+        "score": attempt.score,
+    }
+    if attempt.kind == "baseline":
+        record(
+            session,
+            user.id,
+            "completed",
+            "baseline",
+            "baseline",
+            object_name="Where do I stand?",
+            result=result,
+            at=now,
+        )
+        return False
+    course = session.get(Course, attempt.course_id)
+    version = (
+        session.get(CourseVersion, attempt.course_version_id) if attempt.course_version_id else None
+    )
+    if course is None or version is None:
+        return False
+    object_id = course.slug
+    if attempt.kind == "check" and attempt.module_id:
+        module = session.get(Module, attempt.module_id)
+        object_id = f"{course.slug}/{module.slug if module else attempt.module_id}"
+    record(
+        session,
+        user.id,
+        "passed" if attempt.passed else "failed",
+        attempt.kind,
+        object_id,
+        object_name=version.title,
+        course_id=course.id,
+        result=result,
+        at=now,
+    )
+    enrolment = session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+    if enrolment is not None:
+        enrolment.last_active_at = now
+    if attempt.kind == "check" and attempt.passed and attempt.module_id:
+        progress = get_progress(session, user.id, attempt.module_id)
+        module = session.get(Module, attempt.module_id)
+        if progress is not None and module is not None:
+            if progress.check_passed_at is None:
+                progress.check_passed_at = now
+            if progress.completed_at is None and progress.read_at is not None:
+                title = next(
+                    (m.title for m in version.modules if m.module_id == module.id), module.slug
+                )
+                complete_module(session, user.id, course, progress, module.slug, title, now)
+    return maybe_complete_course(session, user.id, course, version)
+
+
+@dataclass
+class ReviewItem:
+    question: QuestionVersion
+    chosen: list[str]
+    correct: bool
+
+
+def review_items(session: Session, attempt: Attempt) -> list[ReviewItem]:
+    """After submission only: each question with what was chosen. The view applies the policy."""
+    if attempt.submitted_at is None:
+        return []
+    answers = {
+        a.question_version_id: a
+        for a in session.scalars(
+            select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
+        )
+    }
+    items = []
+    for question in attempt_questions(session, attempt):
+        answer = answers.get(question.id)
+        items.append(
+            ReviewItem(question, answer.chosen if answer else [], bool(answer and answer.correct))
+        )
+    return items
+
+
+def score_by_competency(items: list[ReviewItem]) -> dict[str, tuple[int, int]]:
+    totals: dict[str, tuple[int, int]] = {}
+    for item in items:
+        right, total = totals.get(item.question.competency, (0, 0))
+        totals[item.question.competency] = (right + item.correct, total + 1)
+    return totals
+
+
+def count_attempts(session: Session, user_id: int) -> int:
+    return session.scalar(select(func.count(Attempt.id)).where(Attempt.user_id == user_id)) or 0
+
+
+_ = Question

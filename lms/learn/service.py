@@ -1,0 +1,357 @@
+"""The learner's side of courses: catalog, enrolment, reading, progress. Services flush only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from lms.activity.service import record
+from lms.courses.models import Course, CourseVersion, Module, ModuleVersion
+from lms.learn.models import Enrolment, ModuleProgress
+from lms.literacy.models import LiteracyLevel
+from lms.people.models import User, utcnow
+from lms.people.org import is_manager
+
+LENGTHS = {"short": (0, 45), "medium": (46, 90), "long": (91, 100_000)}
+
+
+class LearnError(ValueError):
+    """Something the learner cannot do now, with a message fit to show them."""
+
+
+@dataclass
+class CatalogEntry:
+    course: Course
+    version: CourseVersion
+    enrolment: Enrolment | None
+    fits_role: bool
+    fits_level: bool
+
+    @property
+    def recommended(self) -> bool:
+        return self.fits_role and (self.enrolment is None or self.enrolment.completed_at is None)
+
+
+@dataclass
+class CatalogFilters:
+    query: str = ""
+    function: str = ""
+    competency: str = ""
+    length: str = ""
+    level: int | None = None
+
+
+def audiences_for(session: Session, user: User) -> set[str]:
+    audiences = {"everyone", user.job_function}
+    if user.is_executive:
+        audiences.add("executives")
+    if is_manager(session, user.id):
+        audiences.add("managers")
+    return audiences
+
+
+def published_courses(session: Session) -> list[tuple[Course, CourseVersion]]:
+    rows = session.execute(
+        select(Course, CourseVersion)
+        .join(CourseVersion, CourseVersion.id == Course.current_version_id)
+        .order_by(CourseVersion.title)
+    ).all()
+    return [(course, version) for course, version in rows]
+
+
+def level_map(session: Session, user_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(LiteracyLevel.competency, LiteracyLevel.level).where(
+            LiteracyLevel.user_id == user_id
+        )
+    ).all()
+    return {competency: level for competency, level in rows}
+
+
+def catalog(session: Session, user: User, filters: CatalogFilters) -> list[CatalogEntry]:
+    """Courses for the person's role and level first, then everything else. A handful of queries."""
+    audiences = audiences_for(session, user)
+    levels = level_map(session, user.id)
+    enrolments = {
+        e.course_id: e
+        for e in session.scalars(select(Enrolment).where(Enrolment.user_id == user.id))
+    }
+    entries: list[CatalogEntry] = []
+    query = filters.query.lower()
+    for course, version in published_courses(session):
+        if query and query not in f"{version.title} {version.summary}".lower():
+            continue
+        if filters.function and filters.function not in version.audience:
+            continue
+        if filters.competency and filters.competency not in version.competencies:
+            continue
+        if filters.length in LENGTHS:
+            low, high = LENGTHS[filters.length]
+            if not low <= version.estimated_minutes <= high:
+                continue
+        if filters.level is not None and version.target_level != filters.level:
+            continue
+        fits_role = bool(audiences.intersection(version.audience))
+        fits_level = any(levels.get(c, 0) < version.target_level for c in version.competencies)
+        entries.append(
+            CatalogEntry(course, version, enrolments.get(course.id), fits_role, fits_level)
+        )
+    entries.sort(
+        key=lambda entry: (
+            entry.enrolment is not None
+            and entry.enrolment.source == "assigned"
+            and entry.enrolment.completed_at is None,
+            entry.fits_role,
+            entry.fits_level,
+        ),
+        reverse=True,
+    )
+    return entries
+
+
+def get_published(session: Session, slug: str) -> tuple[Course, CourseVersion] | None:
+    row = session.execute(
+        select(Course, CourseVersion)
+        .join(CourseVersion, CourseVersion.id == Course.current_version_id)
+        .where(Course.slug == slug)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+@dataclass
+class ModuleEntry:
+    module_id: int
+    slug: str
+    title: str
+    position: int
+    estimated_minutes: int
+    question_count: int
+    read: bool = False
+    completed: bool = False
+
+
+@dataclass
+class CourseProgress:
+    course: Course
+    version: CourseVersion
+    enrolment: Enrolment | None
+    modules: list[ModuleEntry] = field(default_factory=list)
+
+    @property
+    def completed_modules(self) -> int:
+        return sum(1 for module in self.modules if module.completed)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed_modules / len(self.modules)) if self.modules else 0
+
+    @property
+    def all_modules_complete(self) -> bool:
+        return bool(self.modules) and all(module.completed for module in self.modules)
+
+    @property
+    def minutes_left(self) -> int:
+        return sum(m.estimated_minutes for m in self.modules if not m.completed)
+
+    def resume_module(self) -> ModuleEntry | None:
+        if self.enrolment and self.enrolment.last_module_id:
+            for index, module in enumerate(self.modules):
+                if module.module_id == self.enrolment.last_module_id:
+                    if module.completed and index + 1 < len(self.modules):
+                        following = [m for m in self.modules[index + 1 :] if not m.completed]
+                        if following:
+                            return following[0]
+                    return module
+        pending = [module for module in self.modules if not module.completed]
+        return pending[0] if pending else (self.modules[0] if self.modules else None)
+
+
+def course_progress(
+    session: Session, user_id: int, course: Course, version: CourseVersion
+) -> CourseProgress:
+    """The course's live modules with this person's progress: two queries."""
+    rows = session.execute(
+        select(
+            ModuleVersion.module_id,
+            Module.slug,
+            ModuleVersion.title,
+            ModuleVersion.position,
+            ModuleVersion.estimated_minutes,
+            ModuleVersion.question_count,
+            ModuleProgress.read_at,
+            ModuleProgress.completed_at,
+        )
+        .join(Module, Module.id == ModuleVersion.module_id)
+        .outerjoin(
+            ModuleProgress,
+            and_(ModuleProgress.module_id == Module.id, ModuleProgress.user_id == user_id),
+        )
+        .where(ModuleVersion.course_version_id == version.id)
+        .order_by(ModuleVersion.position)
+    ).all()
+    enrolment = session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id)
+    )
+    modules = [
+        ModuleEntry(
+            module_id=row[0],
+            slug=row[1],
+            title=row[2],
+            position=row[3],
+            estimated_minutes=row[4],
+            question_count=row[5],
+            read=row[6] is not None,
+            completed=row[7] is not None,
+        )
+        for row in rows
+    ]
+    return CourseProgress(course, version, enrolment, modules)
+
+
+def enrol(
+    session: Session,
+    user: User,
+    course: Course,
+    *,
+    source: str = "self",
+    assigned_by: User | None = None,
+    due_at: datetime | None = None,
+) -> Enrolment:
+    enrolment = session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+    if enrolment is not None:
+        return enrolment
+    enrolment = Enrolment(
+        user_id=user.id,
+        course_id=course.id,
+        source=source,
+        assigned_by_id=assigned_by.id if assigned_by else None,
+        due_at=due_at,
+        enrolled_at=utcnow(),
+    )
+    session.add(enrolment)
+    session.flush()
+    record(
+        session,
+        user.id,
+        "enrolled",
+        "course",
+        course.slug,
+        object_name=course.current_version.title if course.current_version else course.slug,
+        course_id=course.id,
+        context={"source": source},
+    )
+    return enrolment
+
+
+def get_module_version(
+    session: Session, version: CourseVersion, module_slug: str
+) -> ModuleVersion | None:
+    return session.scalar(
+        select(ModuleVersion)
+        .join(Module, Module.id == ModuleVersion.module_id)
+        .where(ModuleVersion.course_version_id == version.id, Module.slug == module_slug)
+    )
+
+
+def get_progress(session: Session, user_id: int, module_id: int) -> ModuleProgress | None:
+    return session.scalar(
+        select(ModuleProgress).where(
+            ModuleProgress.user_id == user_id, ModuleProgress.module_id == module_id
+        )
+    )
+
+
+def mark_read(
+    session: Session, user: User, course: Course, module_version: ModuleVersion, module_slug: str
+) -> ModuleProgress:
+    """The learner says they have read the module. Complete now unless a knowledge check waits."""
+    enrolment = session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+    if enrolment is None:
+        raise LearnError("Enrol in the course first.")
+    now = utcnow()
+    progress = get_progress(session, user.id, module_version.module_id)
+    if progress is None:
+        progress = ModuleProgress(
+            user_id=user.id, module_id=module_version.module_id, course_id=course.id, opened_at=now
+        )
+        session.add(progress)
+    enrolment.last_module_id = module_version.module_id
+    enrolment.last_active_at = now
+    if progress.read_at is None:
+        progress.read_at = now
+    if progress.completed_at is None and (
+        module_version.question_count == 0 or progress.check_passed_at is not None
+    ):
+        complete_module(session, user.id, course, progress, module_slug, module_version.title, now)
+    session.flush()
+    return progress
+
+
+def complete_module(
+    session: Session,
+    user_id: int,
+    course: Course,
+    progress: ModuleProgress,
+    module_slug: str,
+    title: str,
+    now: datetime,
+) -> None:
+    progress.completed_at = now
+    record(
+        session,
+        user_id,
+        "completed",
+        "module",
+        f"{course.slug}/{module_slug}",
+        object_name=title,
+        course_id=course.id,
+        result={"completion": True},
+        at=now,
+    )
+
+
+def maybe_complete_course(
+    session: Session, user_id: int, course: Course, version: CourseVersion
+) -> bool:
+    """Mark the enrolment complete when every live module is complete and the quiz (if any) passed."""
+    from lms.learn.models import Attempt
+
+    session.flush()
+    progress = course_progress(session, user_id, course, version)
+    enrolment = progress.enrolment
+    if enrolment is None or enrolment.completed_at is not None or not progress.all_modules_complete:
+        return False
+    if version.quiz_settings:
+        passed = session.scalar(
+            select(func.count(Attempt.id)).where(
+                Attempt.user_id == user_id,
+                Attempt.course_id == course.id,
+                Attempt.kind == "quiz",
+                Attempt.passed.is_(True),
+            )
+        )
+        if not passed:
+            return False
+    now = utcnow()
+    enrolment.completed_at = now
+    record(
+        session,
+        user_id,
+        "completed",
+        "course",
+        course.slug,
+        object_name=version.title,
+        course_id=course.id,
+        result={"completion": True},
+        context={"source": enrolment.source},
+        at=now,
+    )
+    session.flush()
+    return True

@@ -1,0 +1,328 @@
+"""Learner pages: catalog, course, module, attempts, baseline. GETs only read; POSTs change state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.wrappers import Response
+
+from lms.courses.models import CourseAsset
+from lms.courses.vocabulary import AUDIENCES, COMPETENCIES, LEVELS
+from lms.extensions import db
+from lms.learn import quiz, service
+from lms.learn.baseline import record_self_ratings
+from lms.learn.models import Attempt
+from lms.learn.service import CatalogFilters, LearnError
+from lms.security import not_found_for
+
+bp = Blueprint("learn", __name__)
+
+
+class ActionForm(FlaskForm):
+    """A POST button: carries the CSRF token and nothing else."""
+
+
+def _published_or_404(slug: str) -> tuple[Any, Any]:
+    found = service.get_published(db.session, slug)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/courses")
+def catalog() -> Any:
+    level_text = request.args.get("level", "")
+    filters = CatalogFilters(
+        query=request.args.get("q", "").strip()[:100],
+        function=request.args.get("function", ""),
+        competency=request.args.get("competency", ""),
+        length=request.args.get("length", ""),
+        level=int(level_text) if level_text.isdigit() else None,
+    )
+    entries = service.catalog(db.session, current_user, filters)
+    return render_template(
+        "learn/catalog.html",
+        recommended=[e for e in entries if e.recommended],
+        others=[e for e in entries if not e.recommended],
+        filters=filters,
+        audiences=AUDIENCES,
+        competencies=COMPETENCIES,
+        levels=LEVELS,
+    )
+
+
+@bp.get("/courses/<slug>")
+def course(slug: str) -> Any:
+    course, version = _published_or_404(slug)
+    progress = service.course_progress(db.session, current_user.id, course, version)
+    quiz_status = (
+        quiz.quiz_status(db.session, current_user, course, version)
+        if version.quiz_settings and progress.enrolment
+        else None
+    )
+    return render_template(
+        "learn/course.html",
+        progress=progress,
+        version=version,
+        quiz_status=quiz_status,
+        form=ActionForm(),
+        competencies=COMPETENCIES,
+        levels=LEVELS,
+        audiences=AUDIENCES,
+    )
+
+
+@bp.post("/courses/<slug>/enrol")
+def enrol(slug: str) -> Response:
+    course, _version = _published_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    service.enrol(db.session, current_user, course)
+    db.session.commit()
+    flash("You are enrolled. Enjoy the course!", "success")
+    return redirect(url_for("learn.course", slug=slug))
+
+
+@bp.get("/courses/<slug>/<module_slug>")
+def module(slug: str, module_slug: str) -> Any:
+    course, version = _published_or_404(slug)
+    module_version = service.get_module_version(db.session, version, module_slug)
+    if module_version is None:
+        abort(404)
+    progress = service.course_progress(db.session, current_user.id, course, version)
+    if progress.enrolment is None:
+        flash("Enrol in the course to start reading.", "info")
+        return redirect(url_for("learn.course", slug=slug))
+    entry = next(m for m in progress.modules if m.module_id == module_version.module_id)
+    index = progress.modules.index(entry)
+    following = progress.modules[index + 1] if index + 1 < len(progress.modules) else None
+    previous = progress.modules[index - 1] if index > 0 else None
+    return render_template(
+        "learn/module.html",
+        progress=progress,
+        version=version,
+        module=module_version,
+        entry=entry,
+        following=following,
+        previous=previous,
+        form=ActionForm(),
+    )
+
+
+@bp.post("/courses/<slug>/<module_slug>/read")
+def mark_read(slug: str, module_slug: str) -> Response:
+    course, version = _published_or_404(slug)
+    module_version = service.get_module_version(db.session, version, module_slug)
+    if module_version is None or not ActionForm().validate_on_submit():
+        abort(404 if module_version is None else 400)
+    try:
+        service.mark_read(db.session, current_user, course, module_version, module_slug)
+        completed = service.maybe_complete_course(db.session, current_user.id, course, version)
+    except LearnError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("learn.course", slug=slug))
+    db.session.commit()
+    if completed:
+        flash("Course complete. Well done!", "success")
+        return redirect(url_for("learn.course", slug=slug))
+    if module_version.question_count:
+        return redirect(url_for("learn.module", slug=slug, module_slug=module_slug) + "#check")
+    progress = service.course_progress(db.session, current_user.id, course, version)
+    nxt = progress.resume_module()
+    if nxt is not None and nxt.slug != module_slug and not nxt.completed:
+        return redirect(url_for("learn.module", slug=slug, module_slug=nxt.slug))
+    return redirect(url_for("learn.course", slug=slug))
+
+
+@bp.post("/courses/<slug>/<module_slug>/check")
+def start_check(slug: str, module_slug: str) -> Response:
+    course, version = _published_or_404(slug)
+    module_version = service.get_module_version(db.session, version, module_slug)
+    if module_version is None or not ActionForm().validate_on_submit():
+        abort(404 if module_version is None else 400)
+    try:
+        attempt = quiz.start_check(
+            db.session, current_user, course, version, module_version.module_id
+        )
+    except LearnError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("learn.module", slug=slug, module_slug=module_slug))
+    db.session.commit()
+    return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+
+
+@bp.post("/courses/<slug>/quiz")
+def start_quiz(slug: str) -> Response:
+    course, version = _published_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = quiz.start_quiz(db.session, current_user, course, version)
+    except LearnError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("learn.course", slug=slug))
+    db.session.commit()
+    return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+
+
+def _own_attempt(attempt_id: int) -> Attempt:
+    attempt = quiz.get_attempt_for(db.session, attempt_id, current_user.id)
+    if attempt is None:
+        not_found_for(f"attempt {attempt_id} of another user")
+    return attempt
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt(attempt_id: int) -> Any:
+    attempt = _own_attempt(attempt_id)
+    context = _attempt_context(attempt)
+    if attempt.submitted_at is None:
+        questions = [
+            quiz.question_for_learner(q) for q in quiz.attempt_questions(db.session, attempt)
+        ]
+        return render_template(
+            "learn/attempt.html", attempt=attempt, questions=questions, form=ActionForm(), **context
+        )
+    items = quiz.review_items(db.session, attempt)
+    return render_template(
+        "learn/result.html",
+        attempt=attempt,
+        items=items if attempt.review == "full" else [],
+        by_competency=quiz.score_by_competency(items)
+        if attempt.review in {"score", "full"}
+        else {},
+        competencies=COMPETENCIES,
+        form=ActionForm(),
+        **context,
+    )
+
+
+def _attempt_context(attempt: Attempt) -> dict[str, Any]:
+    version = attempt.course_version
+    return {
+        "course_title": version.title if version else "Where do I stand?",
+        "course_slug": version.course.slug if version else None,
+        "module_slug": _module_slug(attempt),
+    }
+
+
+def _module_slug(attempt: Attempt) -> str | None:
+    if attempt.module_id is None:
+        return None
+    from lms.courses.models import Module
+
+    module = db.session.get(Module, attempt.module_id)
+    return module.slug if module else None
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+def submit(attempt_id: int) -> Response:
+    attempt = _own_attempt(attempt_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    answers: dict[int, list[str]] = {}
+    for question_id in attempt.question_version_ids:
+        answers[question_id] = request.form.getlist(f"q{question_id}")[:26]
+    for tries in range(2):
+        try:
+            result = quiz.submit_attempt(db.session, current_user, attempt, answers)
+            db.session.commit()
+            break
+        except quiz.AlreadySubmitted as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("learn.attempt", attempt_id=attempt_id))
+        except LearnError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("learn.attempt", attempt_id=attempt_id))
+        except (OperationalError, IntegrityError):
+            # A concurrent submission of the same attempt won the race (SQLite reports a busy
+            # snapshot, PostgreSQL a constraint): try once more on fresh state, which refuses.
+            db.session.rollback()
+            attempt = _own_attempt(attempt_id)
+            if tries:
+                raise
+    for change in result.level_changes:
+        name = COMPETENCIES.get(change.competency, "Overall AI literacy")
+        verb = "rose" if change.new > change.old else "changed"
+        flash(f"Your level in {name} {verb} to {change.new} ({LEVELS[change.new]}).", "success")
+    if result.course_completed:
+        flash("Course complete. Well done!", "success")
+    return redirect(url_for("learn.attempt", attempt_id=attempt_id))
+
+
+@bp.get("/courses/<slug>/files/<path:path>")
+def asset(slug: str, path: str) -> Any:
+    course, version = _published_or_404(slug)
+    from sqlalchemy import select
+
+    asset = db.session.scalar(
+        select(CourseAsset).where(
+            CourseAsset.course_version_id == version.id, CourseAsset.path == path
+        )
+    )
+    if asset is None:
+        abort(404)
+    response = Response(asset.data, content_type=asset.content_type)
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    )
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.set_etag(asset.sha256)
+    if not asset.content_type.startswith("image/") or asset.content_type == "image/svg+xml":
+        response.headers["Content-Disposition"] = (
+            "inline" if asset.content_type.startswith("image/") else "attachment"
+        )
+    _ = course
+    return response.make_conditional(request)
+
+
+# ------------------------------------------------------------------------------------ baseline
+
+
+@bp.route("/baseline", methods=["GET", "POST"])
+def baseline() -> Any:
+    """Step 1: rate yourself per area. Step 2 (POST): a mixed set of questions starts."""
+    from lms.learn.baseline import areas_for
+
+    areas = areas_for(db.session, current_user)
+    form = ActionForm()
+    errors: list[str] = []
+    if request.method == "POST" and form.validate_on_submit():
+        ratings: dict[str, int] = {}
+        for area in areas:
+            value = request.form.get(f"rate-{area}", "")
+            if value not in {"0", "1", "2", "3", "4"}:
+                errors.append(f"Rate yourself for {COMPETENCIES[area]}.")
+            else:
+                ratings[area] = int(value)
+        if not errors:
+            try:
+                record_self_ratings(db.session, current_user, ratings)
+                attempt = quiz.start_baseline(db.session, current_user)
+            except LearnError as error:
+                db.session.rollback()
+                errors.append(str(error))
+            else:
+                db.session.commit()
+                return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+    return (
+        render_template(
+            "learn/baseline.html",
+            areas=areas,
+            competencies=COMPETENCIES,
+            levels=LEVELS,
+            form=form,
+            errors=errors,
+            chosen=request.form,
+        ),
+        422 if errors else 200,
+    )

@@ -1,0 +1,115 @@
+"""Keeping stored levels in step with the evidence (answers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.activity.service import record
+from lms.courses.vocabulary import COMPETENCIES
+from lms.learn.models import AttemptAnswer
+from lms.literacy.model import Evidence, area_level, overall_level
+from lms.literacy.models import OVERALL, LevelChange, LiteracyLevel
+from lms.people.models import utcnow
+
+
+@dataclass(frozen=True)
+class Change:
+    competency: str
+    old: int
+    new: int
+
+
+def current_levels(session: Session, user_id: int) -> dict[str, LiteracyLevel]:
+    rows = session.scalars(select(LiteracyLevel).where(LiteracyLevel.user_id == user_id))
+    return {row.competency: row for row in rows}
+
+
+def recompute_levels(session: Session, user_id: int, competencies: set[str]) -> list[Change]:
+    """Recompute the given areas (and overall) from all of the person's answers; record changes."""
+    now = utcnow()
+    answers = session.execute(
+        select(
+            AttemptAnswer.competency,
+            AttemptAnswer.difficulty,
+            AttemptAnswer.correct,
+            AttemptAnswer.answered_at,
+        ).where(AttemptAnswer.user_id == user_id, AttemptAnswer.competency.in_(competencies))
+    ).all()
+    evidence: dict[str, list[Evidence]] = {competency: [] for competency in competencies}
+    for competency, difficulty, correct, answered_at in answers:
+        evidence[competency].append(Evidence(competency, difficulty, correct, answered_at))
+    stored = current_levels(session, user_id)
+    changes: list[Change] = []
+    for competency, items in evidence.items():
+        result = area_level(items)
+        changes.extend(
+            _store(
+                session,
+                stored,
+                user_id,
+                competency,
+                result.level,
+                result.score,
+                result.evidence,
+                now,
+            )
+        )
+    levels = {name: row.level for name, row in stored.items() if name in COMPETENCIES}
+    overall = overall_level(levels)
+    average_score = sum(row.score for name, row in stored.items() if name in COMPETENCIES) / len(
+        COMPETENCIES
+    )
+    changes.extend(_store(session, stored, user_id, OVERALL, overall, average_score, 0.0, now))
+    for change in changes:
+        record(
+            session,
+            user_id,
+            "level-changed",
+            "competency",
+            change.competency,
+            object_name=COMPETENCIES.get(change.competency, "Overall AI literacy"),
+            result={"level": change.new, "previous": change.old},
+            at=now,
+        )
+    session.flush()
+    return changes
+
+
+def _store(
+    session: Session,
+    stored: dict[str, LiteracyLevel],
+    user_id: int,
+    competency: str,
+    level: int,
+    score: float,
+    evidence: float,
+    now: object,
+) -> list[Change]:
+    row = stored.get(competency)
+    if row is None:
+        row = LiteracyLevel(
+            user_id=user_id, competency=competency, level=0, score=0.0, evidence=0.0, changed_at=now
+        )
+        session.add(row)
+        stored[competency] = row
+    old = row.level
+    row.score = round(score, 4)
+    row.evidence = evidence
+    row.updated_at = now  # type: ignore[assignment]
+    if level != old:
+        row.level = level
+        row.changed_at = now  # type: ignore[assignment]
+        session.add(
+            LevelChange(
+                user_id=user_id,
+                competency=competency,
+                old_level=old,
+                new_level=level,
+                changed_at=now,
+            )
+        )
+        return [Change(competency, old, level)]
+    return []
