@@ -81,12 +81,23 @@ def current_user_label() -> str:
     return "user=anonymous"
 
 
+# URL arguments that are secrets (set-password tokens): logs show the route pattern instead.
+SECRET_URL_ARGUMENTS = frozenset({"token"})
+
+
+def loggable_path() -> str:
+    """The request path, or its route pattern when the path carries a secret such as a token."""
+    if request.url_rule is not None and SECRET_URL_ARGUMENTS & (request.view_args or {}).keys():
+        return request.url_rule.rule
+    return request.path
+
+
 def log_denial(reason: str) -> None:
     security_log.warning(
         "access denied %s ip=%s path=%s reason=%s",
         current_user_label(),
         client_ip(),
-        request.path,
+        loggable_path(),
         reason,
     )
 
@@ -142,17 +153,19 @@ def init_app(app: Flask) -> None:
             "csrf failure %s ip=%s path=%s reason=%s",
             current_user_label(),
             client_ip(),
-            request.path,
+            loggable_path(),
             error.description,
         )
-        return render_error(400, "The form expired or was not sent from this site. Please try again.")
+        return render_error(
+            400, "The form expired or was not sent from this site. Please try again."
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         code = error.code or 500
         if code == 429:
             security_log.warning(
-                "rate limited %s ip=%s path=%s", current_user_label(), client_ip(), request.path
+                "rate limited %s ip=%s path=%s", current_user_label(), client_ip(), loggable_path()
             )
         if code in {401, 403, 404, 405, 413, 429}:
             return render_error(code, None)
@@ -163,7 +176,7 @@ def init_app(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return error
         db.session.rollback()
-        current_app.logger.exception("unhandled error on %s", request.path)
+        current_app.logger.exception("unhandled error on %s", loggable_path())
         return render_error(500, None)
 
 
