@@ -19,7 +19,7 @@ from lms.courses.format import SCHEME_RE, module_slug_from_link
 
 EXTENSIONS = [
     "tables",
-    "fenced_code",
+    "pymdownx.superfences",
     "footnotes",
     "admonition",
     "sane_lists",
