@@ -91,10 +91,9 @@ def import_org_command(csv_file: Path) -> None:
 @lms_cli.command("demo")
 def demo_command() -> None:
     """Set up (or refresh) the demo organisation. Safe to run again."""
-    from lms.demo import DEMO_LOGINS, DEMO_PASSWORD, set_up_demo_org
-
     from lms.courses.loader import load_courses
     from lms.courses.publish import publish_course
+    from lms.demo import DEMO_LOGINS, DEMO_PASSWORD, set_up_demo_org
     from lms.people.services import find_user_by_email
 
     result = set_up_demo_org(db.session)

@@ -1,5 +1,6 @@
 """Import every model module so the metadata (and Alembic autogenerate) sees all tables."""
 
+from lms.activity.models import ActivityEvent
 from lms.authoring.models import CourseDraft
 from lms.courses.models import (
     Course,
@@ -10,7 +11,6 @@ from lms.courses.models import (
     Question,
     QuestionVersion,
 )
-from lms.activity.models import ActivityEvent
 from lms.learn.models import Attempt, AttemptAnswer, Enrolment, ModuleProgress, SelfRating
 from lms.literacy.models import LevelChange, LiteracyLevel
 from lms.people.models import AuthSession, PasswordToken, User
@@ -19,20 +19,20 @@ __all__ = [
     "ActivityEvent",
     "Attempt",
     "AttemptAnswer",
-    "Enrolment",
-    "LevelChange",
-    "LiteracyLevel",
-    "ModuleProgress",
-    "SelfRating",
     "AuthSession",
     "Course",
     "CourseAsset",
     "CourseDraft",
     "CourseVersion",
+    "Enrolment",
+    "LevelChange",
+    "LiteracyLevel",
     "Module",
+    "ModuleProgress",
     "ModuleVersion",
     "PasswordToken",
     "Question",
     "QuestionVersion",
+    "SelfRating",
     "User",
 ]

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lms.activity.models import VERBS, ActivityEvent
+from lms.database import DbSession
 from lms.people.models import User, utcnow
 
 XAPI_VERSION = "1.0.3"
@@ -19,7 +19,7 @@ STATEMENT_NAMESPACE = uuid.UUID("6f1c3a52-7d0e-4b9f-9a43-3c2d0b1e5a77")
 
 
 def record(
-    session: Session,
+    session: DbSession,
     user_id: int,
     verb: str,
     object_type: str,
@@ -49,7 +49,7 @@ def record(
 
 
 def events_for_export(
-    session: Session,
+    session: DbSession,
     *,
     user_ids: list[int] | None = None,
     since: datetime | None = None,
@@ -64,8 +64,8 @@ def events_for_export(
     if until is not None:
         statement = statement.where(ActivityEvent.occurred_at < until)
     statement = statement.order_by(ActivityEvent.occurred_at, ActivityEvent.id)
-    for event, user in session.execute(statement.execution_options(yield_per=batch)):
-        yield event, user
+    for row in session.execute(statement.execution_options(yield_per=batch)):
+        yield row[0], row[1]
 
 
 def to_xapi(event: ActivityEvent, user: User, base_url: str) -> dict[str, Any]:

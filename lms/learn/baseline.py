@@ -5,23 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from lms.activity.service import record
+from lms.database import DbSession
 from lms.learn.models import SelfRating
 from lms.learn.service import audiences_for, level_map
 from lms.literacy.model import CORE_AREAS
 from lms.people.models import User, utcnow
 
 
-def areas_for(session: Session, user: User) -> list[str]:
+def areas_for(session: DbSession, user: User) -> list[str]:
     areas = list(CORE_AREAS)
     if audiences_for(session, user) & {"managers", "executives"}:
         areas.append("leading")
     return areas
 
 
-def record_self_ratings(session: Session, user: User, ratings: dict[str, int]) -> None:
+def record_self_ratings(session: DbSession, user: User, ratings: dict[str, int]) -> None:
     now = utcnow()
     for competency, level in ratings.items():
         session.add(SelfRating(user_id=user.id, competency=competency, level=level, rated_at=now))
@@ -38,7 +38,7 @@ def record_self_ratings(session: Session, user: User, ratings: dict[str, int]) -
     session.flush()
 
 
-def latest_self_ratings(session: Session, user_id: int) -> dict[str, int]:
+def latest_self_ratings(session: DbSession, user_id: int) -> dict[str, int]:
     newest = (
         select(SelfRating.competency, func.max(SelfRating.id).label("id"))
         .where(SelfRating.user_id == user_id)
@@ -62,7 +62,7 @@ class Gap:
         return None if self.self_rated is None else self.self_rated - self.measured
 
 
-def self_vs_measured(session: Session, user: User) -> list[Gap]:
+def self_vs_measured(session: DbSession, user: User) -> list[Gap]:
     rated = latest_self_ratings(session, user.id)
     measured = level_map(session, user.id)
     return [Gap(area, rated.get(area), measured.get(area, 0)) for area in areas_for(session, user)]

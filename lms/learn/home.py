@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lms.activity.models import ActivityEvent
 from lms.courses.models import Course, CourseVersion
+from lms.database import DbSession
 from lms.learn.baseline import Gap, self_vs_measured
 from lms.learn.models import Attempt, Enrolment
 from lms.learn.service import audiences_for, published_courses
@@ -45,7 +45,7 @@ class HomeSummary:
     achievements: list[ActivityEvent]
 
 
-def home_summary(session: Session, user: User, now: datetime) -> HomeSummary:
+def home_summary(session: DbSession, user: User, now: datetime) -> HomeSummary:
     levels = {
         row.competency: row
         for row in session.scalars(select(LiteracyLevel).where(LiteracyLevel.user_id == user.id))
@@ -104,7 +104,7 @@ def home_summary(session: Session, user: User, now: datetime) -> HomeSummary:
 
 
 def _recommend(
-    session: Session, user: User, gaps: list[Gap], enrolled: set[str]
+    session: DbSession, user: User, gaps: list[Gap], enrolled: set[str]
 ) -> list[Recommendation]:
     """Courses for my role that build my weakest areas first."""
     audiences = audiences_for(session, user)

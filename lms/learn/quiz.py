@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from lms.activity.service import record
 from lms.courses.models import Course, CourseVersion, Module, Question, QuestionVersion
+from lms.database import DbSession
 from lms.learn.models import Attempt, AttemptAnswer, Enrolment
 from lms.learn.service import (
     LearnError,
@@ -59,7 +59,7 @@ def question_for_learner(question: QuestionVersion) -> LearnerQuestion:
     )
 
 
-def attempt_questions(session: Session, attempt: Attempt) -> list[QuestionVersion]:
+def attempt_questions(session: DbSession, attempt: Attempt) -> list[QuestionVersion]:
     by_id = {
         q.id: q
         for q in session.scalars(
@@ -69,7 +69,7 @@ def attempt_questions(session: Session, attempt: Attempt) -> list[QuestionVersio
     return [by_id[qid] for qid in attempt.question_version_ids if qid in by_id]
 
 
-def get_attempt_for(session: Session, attempt_id: int, user_id: int) -> Attempt | None:
+def get_attempt_for(session: DbSession, attempt_id: int, user_id: int) -> Attempt | None:
     """An attempt belongs to one person: anyone else gets None (and the view answers 404)."""
     return session.scalar(
         select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
@@ -80,7 +80,7 @@ def get_attempt_for(session: Session, attempt_id: int, user_id: int) -> Attempt 
 
 
 def start_check(
-    session: Session, user: User, course: Course, version: CourseVersion, module_id: int
+    session: DbSession, user: User, course: Course, version: CourseVersion, module_id: int
 ) -> Attempt:
     questions = list(
         session.scalars(
@@ -103,7 +103,7 @@ def start_check(
 
 
 def quiz_status(
-    session: Session, user: User, course: Course, version: CourseVersion
+    session: DbSession, user: User, course: Course, version: CourseVersion
 ) -> dict[str, Any]:
     """Whether the person may start the final quiz now, and why not."""
     settings = version.quiz_settings or {}
@@ -152,7 +152,7 @@ def quiz_status(
 
 
 def start_quiz(
-    session: Session,
+    session: DbSession,
     user: User,
     course: Course,
     version: CourseVersion,
@@ -195,12 +195,12 @@ def start_quiz(
     )
 
 
-def start_baseline(session: Session, user: User, rng: random.Random | None = None) -> Attempt:
-    """A mixed set across every area from the live question pools: easy, medium and hard where possible."""
+def start_baseline(session: DbSession, user: User, rng: random.Random | None = None) -> Attempt:
+    """A mixed set across every area from the live pools: easy, medium and hard where possible."""
     from lms.courses.vocabulary import COMPETENCIES
     from lms.literacy.model import CORE_AREAS
 
-    open_attempt = session.scalar(
+    open_attempt: Attempt | None = session.scalar(
         select(Attempt).where(
             Attempt.user_id == user.id, Attempt.kind == "baseline", Attempt.submitted_at.is_(None)
         )
@@ -241,8 +241,8 @@ def start_baseline(session: Session, user: User, rng: random.Random | None = Non
     return _new_attempt(session, user, "baseline", None, None, drawn, 0, "score", None, None)
 
 
-def _require_enrolment(session: Session, user: User, course: Course) -> Enrolment:
-    enrolment = session.scalar(
+def _require_enrolment(session: DbSession, user: User, course: Course) -> Enrolment:
+    enrolment: Enrolment | None = session.scalar(
         select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
     )
     if enrolment is None:
@@ -250,7 +250,7 @@ def _require_enrolment(session: Session, user: User, course: Course) -> Enrolmen
     return enrolment
 
 
-def _expire_overdue(session: Session, user_id: int, course_id: int) -> None:
+def _expire_overdue(session: DbSession, user_id: int, course_id: int) -> None:
     """Close attempts whose time ran out: they count as failed with what was (not) submitted."""
     now = utcnow()
     overdue = session.scalars(
@@ -273,7 +273,7 @@ def _expire_overdue(session: Session, user_id: int, course_id: int) -> None:
 
 
 def _new_attempt(
-    session: Session,
+    session: DbSession,
     user: User,
     kind: str,
     course: Course | None,
@@ -316,7 +316,7 @@ class AlreadySubmitted(LearnError):
 
 
 def submit_attempt(
-    session: Session, user: User, attempt: Attempt, answers: dict[int, list[str]]
+    session: DbSession, user: User, attempt: Attempt, answers: dict[int, list[str]]
 ) -> SubmitResult:
     """Score an attempt exactly once. ``answers`` maps question version id -> chosen option keys."""
     now = utcnow()
@@ -364,7 +364,7 @@ def submit_attempt(
     return SubmitResult(attempt, changes, course_completed)
 
 
-def _after_scoring(session: Session, user: User, attempt: Attempt, now: datetime) -> bool:
+def _after_scoring(session: DbSession, user: User, attempt: Attempt, now: datetime) -> bool:
     result = {
         "scaled": (attempt.score or 0) / 100,
         "success": bool(attempt.passed),
@@ -429,7 +429,7 @@ class ReviewItem:
     correct: bool
 
 
-def review_items(session: Session, attempt: Attempt) -> list[ReviewItem]:
+def review_items(session: DbSession, attempt: Attempt) -> list[ReviewItem]:
     """After submission only: each question with what was chosen. The view applies the policy."""
     if attempt.submitted_at is None:
         return []
@@ -456,7 +456,7 @@ def score_by_competency(items: list[ReviewItem]) -> dict[str, tuple[int, int]]:
     return totals
 
 
-def count_attempts(session: Session, user_id: int) -> int:
+def count_attempts(session: DbSession, user_id: int) -> int:
     return session.scalar(select(func.count(Attempt.id)).where(Attempt.user_id == user_id)) or 0
 
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session
 
 from lms.activity.service import record
 from lms.courses.models import Course, CourseVersion, Module, ModuleVersion
+from lms.database import DbSession
 from lms.learn.models import Enrolment, ModuleProgress
 from lms.literacy.models import LiteracyLevel
 from lms.people.models import User, utcnow
@@ -44,7 +44,7 @@ class CatalogFilters:
     level: int | None = None
 
 
-def audiences_for(session: Session, user: User) -> set[str]:
+def audiences_for(session: DbSession, user: User) -> set[str]:
     audiences = {"everyone", user.job_function}
     if user.is_executive:
         audiences.add("executives")
@@ -53,7 +53,7 @@ def audiences_for(session: Session, user: User) -> set[str]:
     return audiences
 
 
-def published_courses(session: Session) -> list[tuple[Course, CourseVersion]]:
+def published_courses(session: DbSession) -> list[tuple[Course, CourseVersion]]:
     rows = session.execute(
         select(Course, CourseVersion)
         .join(CourseVersion, CourseVersion.id == Course.current_version_id)
@@ -62,7 +62,7 @@ def published_courses(session: Session) -> list[tuple[Course, CourseVersion]]:
     return [(course, version) for course, version in rows]
 
 
-def level_map(session: Session, user_id: int) -> dict[str, int]:
+def level_map(session: DbSession, user_id: int) -> dict[str, int]:
     rows = session.execute(
         select(LiteracyLevel.competency, LiteracyLevel.level).where(
             LiteracyLevel.user_id == user_id
@@ -71,7 +71,7 @@ def level_map(session: Session, user_id: int) -> dict[str, int]:
     return {competency: level for competency, level in rows}
 
 
-def catalog(session: Session, user: User, filters: CatalogFilters) -> list[CatalogEntry]:
+def catalog(session: DbSession, user: User, filters: CatalogFilters) -> list[CatalogEntry]:
     """Courses for the person's role and level first, then everything else. A handful of queries."""
     audiences = audiences_for(session, user)
     levels = level_map(session, user.id)
@@ -112,7 +112,7 @@ def catalog(session: Session, user: User, filters: CatalogFilters) -> list[Catal
     return entries
 
 
-def get_published(session: Session, slug: str) -> tuple[Course, CourseVersion] | None:
+def get_published(session: DbSession, slug: str) -> tuple[Course, CourseVersion] | None:
     row = session.execute(
         select(Course, CourseVersion)
         .join(CourseVersion, CourseVersion.id == Course.current_version_id)
@@ -170,7 +170,7 @@ class CourseProgress:
 
 
 def course_progress(
-    session: Session, user_id: int, course: Course, version: CourseVersion
+    session: DbSession, user_id: int, course: Course, version: CourseVersion
 ) -> CourseProgress:
     """The course's live modules with this person's progress: two queries."""
     rows = session.execute(
@@ -212,7 +212,7 @@ def course_progress(
 
 
 def enrol(
-    session: Session,
+    session: DbSession,
     user: User,
     course: Course,
     *,
@@ -220,11 +220,11 @@ def enrol(
     assigned_by: User | None = None,
     due_at: datetime | None = None,
 ) -> Enrolment:
-    enrolment = session.scalar(
+    existing: Enrolment | None = session.scalar(
         select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
     )
-    if enrolment is not None:
-        return enrolment
+    if existing is not None:
+        return existing
     enrolment = Enrolment(
         user_id=user.id,
         course_id=course.id,
@@ -249,7 +249,7 @@ def enrol(
 
 
 def get_module_version(
-    session: Session, version: CourseVersion, module_slug: str
+    session: DbSession, version: CourseVersion, module_slug: str
 ) -> ModuleVersion | None:
     return session.scalar(
         select(ModuleVersion)
@@ -258,7 +258,7 @@ def get_module_version(
     )
 
 
-def get_progress(session: Session, user_id: int, module_id: int) -> ModuleProgress | None:
+def get_progress(session: DbSession, user_id: int, module_id: int) -> ModuleProgress | None:
     return session.scalar(
         select(ModuleProgress).where(
             ModuleProgress.user_id == user_id, ModuleProgress.module_id == module_id
@@ -267,7 +267,7 @@ def get_progress(session: Session, user_id: int, module_id: int) -> ModuleProgre
 
 
 def mark_read(
-    session: Session, user: User, course: Course, module_version: ModuleVersion, module_slug: str
+    session: DbSession, user: User, course: Course, module_version: ModuleVersion, module_slug: str
 ) -> ModuleProgress:
     """The learner says they have read the module. Complete now unless a knowledge check waits."""
     enrolment = session.scalar(
@@ -295,7 +295,7 @@ def mark_read(
 
 
 def complete_module(
-    session: Session,
+    session: DbSession,
     user_id: int,
     course: Course,
     progress: ModuleProgress,
@@ -318,9 +318,9 @@ def complete_module(
 
 
 def maybe_complete_course(
-    session: Session, user_id: int, course: Course, version: CourseVersion
+    session: DbSession, user_id: int, course: Course, version: CourseVersion
 ) -> bool:
-    """Mark the enrolment complete when every live module is complete and the quiz (if any) passed."""
+    """Mark the enrolment complete when every live module is complete and any quiz passed."""
     from lms.learn.models import Attempt
 
     session.flush()

@@ -1,4 +1,4 @@
-"""Learner pages: catalog, course, module, attempts, baseline. GETs only read; POSTs change state."""
+"""Learner pages: catalog, course, module, attempts, baseline. GETs read; POSTs change state."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from lms.security import not_found_for
 bp = Blueprint("learn", __name__)
 
 
-class ActionForm(FlaskForm):
+class ActionForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     """A POST button: carries the CSRF token and nothing else."""
 
 

@@ -12,7 +12,7 @@ OVERALL = "overall"
 
 
 class LiteracyLevel(db.Model):  # type: ignore[name-defined,misc]
-    """A person's current level in one area (or ``overall``), kept up to date on every new answer."""
+    """A person's current level in one area (or ``overall``), updated on every new answer."""
 
     __tablename__ = "literacy_levels"
     __table_args__ = (

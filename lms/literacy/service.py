@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lms.activity.service import record
 from lms.courses.vocabulary import COMPETENCIES
+from lms.database import DbSession
 from lms.learn.models import AttemptAnswer
 from lms.literacy.model import Evidence, area_level, overall_level
 from lms.literacy.models import OVERALL, LevelChange, LiteracyLevel
@@ -22,12 +22,12 @@ class Change:
     new: int
 
 
-def current_levels(session: Session, user_id: int) -> dict[str, LiteracyLevel]:
+def current_levels(session: DbSession, user_id: int) -> dict[str, LiteracyLevel]:
     rows = session.scalars(select(LiteracyLevel).where(LiteracyLevel.user_id == user_id))
     return {row.competency: row for row in rows}
 
 
-def recompute_levels(session: Session, user_id: int, competencies: set[str]) -> list[Change]:
+def recompute_levels(session: DbSession, user_id: int, competencies: set[str]) -> list[Change]:
     """Recompute the given areas (and overall) from all of the person's answers; record changes."""
     now = utcnow()
     answers = session.execute(
@@ -79,7 +79,7 @@ def recompute_levels(session: Session, user_id: int, competencies: set[str]) -> 
 
 
 def _store(
-    session: Session,
+    session: DbSession,
     stored: dict[str, LiteracyLevel],
     user_id: int,
     competency: str,
