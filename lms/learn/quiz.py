@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from lms.activity.service import record
-from lms.courses.models import Course, CourseVersion, Module, Question, QuestionVersion
+from lms.courses.models import Course, CourseVersion, Module, QuestionVersion
 from lms.database import DbSession
 from lms.learn.models import Attempt, AttemptAnswer, Enrolment
 from lms.learn.service import (
@@ -197,7 +197,6 @@ def start_quiz(
 
 def start_baseline(session: DbSession, user: User, rng: random.Random | None = None) -> Attempt:
     """A mixed set across every area from the live pools: easy, medium and hard where possible."""
-    from lms.courses.vocabulary import COMPETENCIES
     from lms.literacy.model import CORE_AREAS
 
     open_attempt: Attempt | None = session.scalar(
@@ -237,7 +236,6 @@ def start_baseline(session: DbSession, user: User, rng: random.Random | None = N
     if not drawn:
         raise LearnError("There are no published questions yet.")
     chooser.shuffle(drawn)
-    _ = COMPETENCIES
     return _new_attempt(session, user, "baseline", None, None, drawn, 0, "score", None, None)
 
 
@@ -460,4 +458,3 @@ def count_attempts(session: DbSession, user_id: int) -> int:
     return session.scalar(select(func.count(Attempt.id)).where(Attempt.user_id == user_id)) or 0
 
 
-_ = Question

@@ -261,7 +261,7 @@ def submit(attempt_id: int) -> Response:
 
 @bp.get("/courses/<slug>/files/<path:path>")
 def asset(slug: str, path: str) -> Any:
-    course, version = _published_or_404(slug)
+    _course, version = _published_or_404(slug)
     from sqlalchemy import select
 
     asset = db.session.scalar(
@@ -281,7 +281,6 @@ def asset(slug: str, path: str) -> Any:
         response.headers["Content-Disposition"] = (
             "inline" if asset.content_type.startswith("image/") else "attachment"
         )
-    _ = course
     return response.make_conditional(request)
 
 
