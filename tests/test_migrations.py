@@ -137,12 +137,12 @@ def empty_postgres_database() -> Iterator[str]:
     name = f"lms_migrations_{secrets.token_hex(4)}"
     conninfo = server.render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+        connection.execute(f'CREATE DATABASE "{name}"')
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_upgrade_on_empty_postgresql_matches_the_models(empty_postgres_database: str) -> None:
