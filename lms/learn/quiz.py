@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from lms.activity.service import record
 from lms.courses.models import Course, CourseVersion, Module, QuestionVersion
 from lms.database import DbSession
-from lms.learn.models import Attempt, AttemptAnswer, Enrolment
+from lms.learn.models import Attempt, AttemptAnswer, Enrolment, ModuleProgress
 from lms.learn.service import (
     LearnError,
     complete_module,
@@ -409,6 +409,12 @@ def _after_scoring(session: DbSession, user: User, attempt: Attempt, now: dateti
     if attempt.kind == "check" and attempt.passed and attempt.module_id:
         progress = get_progress(session, user.id, attempt.module_id)
         module = session.get(Module, attempt.module_id)
+        if progress is None and module is not None:
+            # Passed before marking the module read: keep the pass, so reading completes it.
+            progress = ModuleProgress(
+                user_id=user.id, module_id=module.id, course_id=course.id, opened_at=now
+            )
+            session.add(progress)
         if progress is not None and module is not None:
             if progress.check_passed_at is None:
                 progress.check_passed_at = now

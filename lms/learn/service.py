@@ -31,8 +31,15 @@ class CatalogEntry:
     fits_level: bool
 
     @property
+    def assigned(self) -> bool:
+        return self.enrolment is not None and self.enrolment.source == "assigned"
+
+    @property
     def recommended(self) -> bool:
-        return self.fits_role and (self.enrolment is None or self.enrolment.completed_at is None)
+        """Shown at the top: fits the role, or was assigned (whatever the role), and not done."""
+        return (self.fits_role or self.assigned) and (
+            self.enrolment is None or self.enrolment.completed_at is None
+        )
 
 
 @dataclass
@@ -101,9 +108,7 @@ def catalog(session: DbSession, user: User, filters: CatalogFilters) -> list[Cat
         )
     entries.sort(
         key=lambda entry: (
-            entry.enrolment is not None
-            and entry.enrolment.source == "assigned"
-            and entry.enrolment.completed_at is None,
+            entry.assigned and entry.enrolment is not None and entry.enrolment.completed_at is None,
             entry.fits_role,
             entry.fits_level,
         ),
@@ -160,11 +165,12 @@ class CourseProgress:
         if self.enrolment and self.enrolment.last_module_id:
             for index, module in enumerate(self.modules):
                 if module.module_id == self.enrolment.last_module_id:
-                    if module.completed and index + 1 < len(self.modules):
-                        following = [m for m in self.modules[index + 1 :] if not m.completed]
-                        if following:
-                            return following[0]
-                    return module
+                    if not module.completed:
+                        return module
+                    following = [m for m in self.modules[index + 1 :] if not m.completed]
+                    if following:
+                        return following[0]
+                    break  # the last module read is done and so is everything after it
         pending = [module for module in self.modules if not module.completed]
         return pending[0] if pending else (self.modules[0] if self.modules else None)
 
