@@ -1,0 +1,1 @@
+"""Journeys in real Chromium (Debian's /usr/bin/chromium) driven by Playwright."""
