@@ -38,12 +38,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from lms import models  # noqa: F401  (register every table on the metadata)
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
+    from lms.authoring.views import bp as authoring_bp
     from lms.learn.views import bp as learn_bp
     from lms.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(authoring_bp)
     app.register_blueprint(learn_bp)
 
     from lms.cli import register_cli

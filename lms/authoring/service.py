@@ -1,0 +1,472 @@
+"""The author workspace's domain logic: who may edit what, drafts, validation and publishing.
+
+Functions take the session and flush; the view commits once (or rolls back). Every check that a
+publish needs happens before anything is written, so a refused publish changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from lms.authoring.models import CourseDraft
+from lms.courses.format import (
+    ASSET_TYPES,
+    MAX_FILE_BYTES,
+    MODULE_FILE_RE,
+    SLUG_RE,
+    CourseSource,
+    Problem,
+    parse_course,
+)
+from lms.courses.loader import MAX_COURSE_FILES, read_zip
+from lms.courses.models import Course, CourseAsset, CourseVersion
+from lms.courses.publish import PublishResult, publish_course
+from lms.courses.service import published_slugs
+from lms.database import DbSession
+from lms.people.models import User, utcnow
+
+SAFE_ASSET_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class DraftError(Exception):
+    """A request about a draft that cannot be carried out; nothing was changed."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+
+# ----------------------------------------------------------------------------------- access
+
+
+def may_edit(user: User, course: Course) -> bool:
+    """Admins edit every course; authors the courses they own."""
+    return bool(user.is_admin) or (course.owner_id is not None and course.owner_id == user.id)
+
+
+def course_for(session: DbSession, user: User, slug: str) -> Course | None:
+    """The course ``slug`` if ``user`` may edit it; ``None`` whether it is missing or not theirs."""
+    course: Course | None = session.scalar(select(Course).where(Course.slug == slug))
+    if course is None or not may_edit(user, course):
+        return None
+    return course
+
+
+def draft_for(session: DbSession, user: User, draft_id: int) -> CourseDraft | None:
+    """A draft is personal: only its author opens it, and only while they may edit its course."""
+    draft = session.get(CourseDraft, draft_id)
+    if draft is None or draft.author_id != user.id:
+        return None
+    if draft.course is not None and not may_edit(user, draft.course):
+        return None
+    return draft
+
+
+# -------------------------------------------------------------------------------- workspace
+
+
+@dataclass
+class CourseRow:
+    course: Course
+    live: CourseVersion | None
+    version_count: int
+    draft: CourseDraft | None
+
+
+def workspace_courses(session: DbSession, user: User) -> list[CourseRow]:
+    counts = (
+        select(CourseVersion.course_id, func.count().label("versions"))
+        .group_by(CourseVersion.course_id)
+        .subquery()
+    )
+    query = (
+        select(Course, func.coalesce(counts.c.versions, 0))
+        .outerjoin(counts, counts.c.course_id == Course.id)
+        .options(selectinload(Course.current_version), selectinload(Course.owner))
+        .order_by(Course.slug)
+    )
+    if not user.is_admin:
+        query = query.where(Course.owner_id == user.id)
+    drafts = {draft.course_id: draft for draft in my_drafts(session, user) if draft.course_id}
+    return [
+        CourseRow(course, course.current_version, int(count), drafts.get(course.id))
+        for course, count in session.execute(query)
+    ]
+
+
+def my_drafts(session: DbSession, user: User) -> list[CourseDraft]:
+    return list(
+        session.scalars(
+            select(CourseDraft)
+            .where(CourseDraft.author_id == user.id)
+            .order_by(CourseDraft.updated_at.desc())
+        )
+    )
+
+
+def version_history(session: DbSession, course: Course) -> list[CourseVersion]:
+    return list(
+        session.scalars(
+            select(CourseVersion)
+            .where(CourseVersion.course_id == course.id)
+            .options(selectinload(CourseVersion.published_by))
+            .order_by(CourseVersion.number.desc())
+        )
+    )
+
+
+def get_version(session: DbSession, course: Course, number: int) -> CourseVersion | None:
+    return session.scalar(
+        select(CourseVersion).where(
+            CourseVersion.course_id == course.id, CourseVersion.number == number
+        )
+    )
+
+
+def version_assets(session: DbSession, version: CourseVersion) -> dict[str, bytes]:
+    rows = session.execute(
+        select(CourseAsset.path, CourseAsset.data).where(
+            CourseAsset.course_version_id == version.id
+        )
+    )
+    return {path: data for path, data in rows}
+
+
+def version_asset_hashes(session: DbSession, version: CourseVersion) -> dict[str, str]:
+    rows = session.execute(
+        select(CourseAsset.path, CourseAsset.sha256).where(
+            CourseAsset.course_version_id == version.id
+        )
+    )
+    return {path: sha for path, sha in rows}
+
+
+def version_files(session: DbSession, version: CourseVersion) -> dict[str, bytes]:
+    """A published version as the course folder it came from (Markdown and assets)."""
+    files = {path: text.encode("utf-8") for path, text in version.source.items()}
+    files.update(version_assets(session, version))
+    return files
+
+
+# ----------------------------------------------------------------------------------- drafts
+
+
+def course_skeleton(slug: str) -> dict[str, str]:
+    title = slug.replace("-", " ").capitalize()
+    return {
+        "course.md": (
+            "---\n"
+            f"title: {title}\n"
+            "summary: One or two sentences on what learners will be able to do afterwards.\n"
+            "audience: [everyone]\n"
+            "competencies: [foundations]\n"
+            "target_level: 1\n"
+            "estimated_minutes: 30\n"
+            "---\n\n"
+            "Who the course is for and what learners will be able to do afterwards.\n"
+        ),
+        "01-introduction.md": module_skeleton("Introduction"),
+    }
+
+
+def module_skeleton(title: str) -> str:
+    return (
+        "---\n"
+        f"title: {title}\n"
+        "competencies: [foundations]\n"
+        "estimated_minutes: 10\n"
+        "---\n\n"
+        "Lesson text in Markdown.\n"
+    )
+
+
+def _existing_draft(session: DbSession, user: User, slug: str) -> CourseDraft | None:
+    return session.scalar(
+        select(CourseDraft).where(CourseDraft.author_id == user.id, CourseDraft.slug == slug)
+    )
+
+
+def start_draft(session: DbSession, user: User, course: Course) -> tuple[CourseDraft, bool]:
+    """The author's draft of ``course``: their existing one, or a new copy of the live version."""
+    existing = _existing_draft(session, user, course.slug)
+    if existing is not None:
+        return existing, False
+    draft = CourseDraft(
+        course_id=course.id, slug=course.slug, author_id=user.id, files={}, assets={}
+    )
+    live = course.current_version
+    if live is not None:
+        draft.base_version_id = live.id
+        _set_contents(draft, version_files(session, live))
+    session.add(draft)
+    session.flush()
+    return draft, True
+
+
+def check_new_slug(session: DbSession, user: User, slug: str) -> Course | None:
+    """Validate a course name for a new draft: the course to draft from, if it exists."""
+    if not SLUG_RE.match(slug) or len(slug) > 100:
+        raise DraftError(
+            f"{slug!r} is not a valid course name: use a-z, 0-9 and hyphens "
+            "(e.g. checking-ai-output)."
+        )
+    course = session.scalar(select(Course).where(Course.slug == slug))
+    if course is not None and not may_edit(user, course):
+        raise DraftError(
+            f"The name {slug!r} is taken by a course you do not edit. Choose another name."
+        )
+    return course
+
+
+def new_course_draft(session: DbSession, user: User, slug: str) -> tuple[CourseDraft, bool]:
+    """A draft for a course called ``slug``: from the live version if it exists, else a skeleton."""
+    course = check_new_slug(session, user, slug)
+    if course is not None:
+        return start_draft(session, user, course)
+    existing = _existing_draft(session, user, slug)
+    if existing is not None:
+        return existing, False
+    draft = CourseDraft(
+        slug=slug, author_id=user.id, files=course_skeleton(slug), assets={}, updated_at=utcnow()
+    )
+    session.add(draft)
+    session.flush()
+    return draft, True
+
+
+def draft_from_zip(
+    session: DbSession, user: User, data: bytes, slug: str | None
+) -> tuple[CourseDraft, bool]:
+    """Upload a zipped course into the author's draft of it (created if need be, else replaced).
+
+    The course name comes from ``slug`` or else from the zip's top folder.
+    """
+    zip_slug, files, problems = read_zip(data)
+    name = (slug or "").strip() or zip_slug
+    if problems:
+        raise DraftError("The zip could not be read; nothing was changed.", problems)
+    if not name:
+        raise DraftError(
+            "Name the course: the zip has its files at the top level, not in a course folder."
+        )
+    contents = _contents_from_upload(files)
+    course = check_new_slug(session, user, name)
+    existing = _existing_draft(session, user, name)
+    if existing is not None:
+        _set_contents(existing, contents)
+        return existing, False
+    draft = CourseDraft(
+        course_id=course.id if course else None,
+        slug=name,
+        author_id=user.id,
+        base_version_id=course.current_version_id if course else None,
+        files={},
+        assets={},
+    )
+    _set_contents(draft, contents)
+    session.add(draft)
+    session.flush()
+    return draft, True
+
+
+def replace_from_zip(session: DbSession, draft: CourseDraft, data: bytes) -> None:
+    _, files, problems = read_zip(data)
+    if problems:
+        raise DraftError("The zip could not be read; nothing was changed.", problems)
+    _set_contents(draft, _contents_from_upload(files))
+    session.flush()
+
+
+def _contents_from_upload(files: dict[str, bytes]) -> dict[str, bytes]:
+    if not files:
+        raise DraftError("The zip holds no course files; nothing was changed.")
+    problems = []
+    for path, data in files.items():
+        if path.lower().endswith(".md"):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                line = data[: error.start].count(b"\n") + 1
+                problems.append(Problem(path, line, "not UTF-8 text; save the file as UTF-8"))
+    if problems:
+        raise DraftError("Some Markdown files are not UTF-8 text; nothing was changed.", problems)
+    return files
+
+
+def _set_contents(draft: CourseDraft, files: dict[str, bytes]) -> None:
+    draft.files = {
+        path: data.decode("utf-8") for path, data in files.items() if path.lower().endswith(".md")
+    }
+    draft.assets = {
+        path: base64.b64encode(data).decode("ascii")
+        for path, data in files.items()
+        if not path.lower().endswith(".md")
+    }
+    draft.updated_at = utcnow()
+
+
+def draft_assets(draft: CourseDraft) -> dict[str, bytes]:
+    assets: dict[str, bytes] = {}
+    for path, encoded in draft.assets.items():
+        try:
+            assets[path] = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            assets[path] = b""
+    return assets
+
+
+def draft_files(draft: CourseDraft) -> dict[str, bytes]:
+    """The draft as the course folder the parser reads."""
+    files = {path: text.encode("utf-8") for path, text in draft.files.items()}
+    files.update(draft_assets(draft))
+    return files
+
+
+def draft_asset_hashes(draft: CourseDraft) -> dict[str, str]:
+    return {path: hashlib.sha256(data).hexdigest() for path, data in draft_assets(draft).items()}
+
+
+def is_new_file_name(path: str) -> bool:
+    return path in {"course.md", "quiz.md"} or bool(MODULE_FILE_RE.match(path))
+
+
+def save_file(session: DbSession, draft: CourseDraft, path: str, text: str) -> None:
+    """Store one Markdown file (new files need a course file name)."""
+    if path not in draft.files:
+        _check_new_name(draft, path)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise DraftError(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+    draft.files = {**draft.files, path: text}
+    draft.updated_at = utcnow()
+    session.flush()
+
+
+def add_module(session: DbSession, draft: CourseDraft, path: str) -> None:
+    path = path.strip()
+    _check_new_name(draft, path)
+    match = MODULE_FILE_RE.match(path)
+    title = match.group(2).replace("-", " ").capitalize() if match else "Title"
+    text = module_skeleton(title) if match else ""
+    if path == "quiz.md":
+        text = ""
+    save_file(session, draft, path, text)
+
+
+def _check_new_name(draft: CourseDraft, path: str) -> None:
+    if path in draft.files or path in draft.assets:
+        raise DraftError(f"The draft already has a file {path}.")
+    if not is_new_file_name(path):
+        raise DraftError(
+            f"{path!r} is not a course file name: modules are NN-<slug>.md "
+            "(e.g. 03-checking-sources.md); the others are course.md and quiz.md."
+        )
+    if len(draft.files) + len(draft.assets) >= MAX_COURSE_FILES:
+        raise DraftError(f"A course has at most {MAX_COURSE_FILES} files.")
+
+
+def add_asset(session: DbSession, draft: CourseDraft, filename: str, data: bytes) -> str:
+    """Add an image or attachment: images go to images/, other files to files/."""
+    name = SAFE_ASSET_NAME_RE.sub("-", posixpath.basename(filename.replace("\\", "/"))).strip(".-")
+    extension = posixpath.splitext(name)[1].lower()
+    if not name or extension not in ASSET_TYPES:
+        raise DraftError(f"Upload one of: {', '.join(sorted(ASSET_TYPES))}.")
+    if len(data) > MAX_FILE_BYTES:
+        raise DraftError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+    folder = "images" if ASSET_TYPES[extension].startswith("image/") else "files"
+    path = f"{folder}/{name}"
+    if path not in draft.assets and len(draft.files) + len(draft.assets) >= MAX_COURSE_FILES:
+        raise DraftError(f"A course has at most {MAX_COURSE_FILES} files.")
+    draft.assets = {**draft.assets, path: base64.b64encode(data).decode("ascii")}
+    draft.updated_at = utcnow()
+    session.flush()
+    return path
+
+
+def delete_file(session: DbSession, draft: CourseDraft, path: str) -> None:
+    if path in draft.files:
+        draft.files = {key: value for key, value in draft.files.items() if key != path}
+    elif path in draft.assets:
+        draft.assets = {key: value for key, value in draft.assets.items() if key != path}
+    else:
+        raise DraftError(f"The draft has no file {path}.")
+    draft.updated_at = utcnow()
+    session.flush()
+
+
+def discard_draft(session: DbSession, draft: CourseDraft) -> None:
+    session.delete(draft)
+    session.flush()
+
+
+# ----------------------------------------------------------------------- validate and publish
+
+
+def validate_draft(
+    session: DbSession, draft: CourseDraft, override: tuple[str, str] | None = None
+) -> tuple[CourseSource | None, list[Problem]]:
+    """Parse the draft exactly as publishing will; ``override`` swaps in unsaved text for a file."""
+    files = draft_files(draft)
+    if override is not None:
+        path, text = override
+        files[path] = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    return parse_course(draft.slug, files, display_root="", known_courses=published_slugs(session))
+
+
+def live_changed_since(draft: CourseDraft) -> CourseVersion | None:
+    """The live version, when someone published since the draft was started."""
+    course = draft.course
+    if course is None or course.current_version_id == draft.base_version_id:
+        return None
+    return course.current_version
+
+
+def publish_draft(session: DbSession, draft: CourseDraft, user: User) -> PublishResult:
+    """Validate, then publish the draft and remove it. Raises :class:`DraftError` (changing
+    nothing) when the draft has problems or its name is taken by a course the author does not
+    edit."""
+    source, problems = validate_draft(session, draft)
+    if source is None:
+        raise DraftError(
+            f"The draft has {len(problems)} problem(s); nothing was published and the live "
+            "version stays.",
+            problems,
+        )
+    course = session.scalar(select(Course).where(Course.slug == draft.slug))
+    if course is not None and not may_edit(user, course):
+        raise DraftError(
+            f"A course called {draft.slug!r} was published by someone else meanwhile; "
+            "nothing was published. Download your draft and start one under another name."
+        )
+    result = publish_course(session, source, publisher=user, owner=user)
+    session.delete(draft)
+    session.flush()
+    return result
+
+
+# -------------------------------------------------------------------------------------- zips
+
+
+def zip_bytes(folder: str, files: dict[str, bytes], when: datetime | None = None) -> bytes:
+    """A course folder as a zip (``folder/course.md`` ...), which the upload accepts back."""
+    stamp = (when or utcnow()).timetuple()[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(files):
+            info = zipfile.ZipInfo(f"{folder}/{path}", date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[path])
+    return buffer.getvalue()

@@ -1,0 +1,759 @@
+"""The author workspace: access, history and diffs, drafts, preview, validate, zips, publish."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from lms.authoring.models import CourseDraft
+from lms.courses.format import parse_course
+from lms.courses.models import Course, CourseVersion, Module, ModuleVersion
+from lms.courses.publish import link_targets, publish_course
+from lms.courses.render import render_markdown
+from lms.extensions import db
+from lms.people.models import User
+from tests.conftest import csrf_token, example_path, login, row_count, table_snapshot
+from tests.test_course_format import good_course_files, zip_of
+
+SLUG = "tiny-course"
+Publish = Callable[..., int]
+
+
+@pytest.fixture
+def author(make_user: Callable[..., User]) -> User:
+    return make_user(name="Ada Author", is_author=True)
+
+
+@pytest.fixture
+def publish(app: Flask) -> Publish:
+    """Publish a course straight from files (as the CLI does) and return its version number."""
+
+    def do(
+        files: dict[str, bytes] | None = None, owner: User | None = None, slug: str = SLUG
+    ) -> int:
+        with app.app_context():
+            source, problems = parse_course(slug, files or good_course_files(), known_courses=set())
+            assert source is not None, problems
+            person = db.session.get(User, owner.id) if owner else None
+            result = publish_course(db.session, source, person, person)
+            db.session.commit()
+            number = result.version.number
+            db.session.remove()
+        return number
+
+    return do
+
+
+def token(client: FlaskClient) -> str:
+    return csrf_token(client, "/author/")
+
+
+def draft_id(app: Flask, user: User, slug: str = SLUG) -> int:
+    with app.app_context():
+        found = db.session.scalar(
+            select(CourseDraft.id).where(CourseDraft.author_id == user.id, CourseDraft.slug == slug)
+        )
+        db.session.remove()
+    assert found is not None
+    return int(found)
+
+
+def draft_files(app: Flask, number: int) -> dict[str, str]:
+    with app.app_context():
+        draft = db.session.get(CourseDraft, number)
+        assert draft is not None
+        files = dict(draft.files)
+        db.session.remove()
+    return files
+
+
+def live_number(app: Flask, slug: str = SLUG) -> int | None:
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == slug))
+        number = course.current_version.number if course and course.current_version else None
+        db.session.remove()
+    return number
+
+
+def start_draft(client: FlaskClient, slug: str = SLUG) -> str:
+    response = client.post(f"/author/courses/{slug}/edit", data={"csrf_token": token(client)})
+    assert response.status_code == 302, response.status_code
+    location: str = response.headers["Location"]
+    assert re.fullmatch(r"/author/drafts/\d+", location), location
+    return location
+
+
+def save(client: FlaskClient, draft_url: str, path: str, text: str) -> Any:
+    return client.post(
+        f"{draft_url}/edit/{path}",
+        data={"csrf_token": token(client), "text": text, "action": "save"},
+    )
+
+
+def post_publish(client: FlaskClient, draft_url: str) -> int:
+    return client.post(f"{draft_url}/publish", data={"csrf_token": token(client)}).status_code
+
+
+def page(client: FlaskClient, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+# ------------------------------------------------------------------------------------ access
+
+
+def author_rules(app: Flask) -> list[Any]:
+    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/author")]
+
+
+def test_the_workspace_has_the_expected_pages(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in author_rules(app)}
+    assert {
+        "authoring.index", "authoring.course", "authoring.course_diff", "authoring.draft",
+        "authoring.edit", "authoring.preview", "authoring.validate", "authoring.publish",
+        "authoring.upload", "authoring.download_draft", "authoring.download_live",
+    } <= endpoints  # fmt: skip
+
+
+@pytest.mark.parametrize("roles", [{}, {"is_executive": True}], ids=["employee", "executive"])
+def test_non_authors_get_403_on_every_author_url(
+    app: Flask,
+    make_user: Callable[..., User],
+    logged_in: Callable[[User], FlaskClient],
+    author: User,
+    publish: Publish,
+    roles: dict[str, bool],
+) -> None:
+    publish(owner=author)
+    client = logged_in(make_user(**roles))
+    csrf = csrf_token(client, "/account/password")
+    before = table_snapshot(app)
+    checked = 0
+    for rule in author_rules(app):
+        path = example_path(rule, {"slug": SLUG, "draft_id": 1, "number": 1, "path": "course.md"})
+        if "GET" in (rule.methods or set()):
+            assert client.get(path).status_code == 403, path
+        if "POST" in (rule.methods or set()):
+            response = client.post(path, data={"csrf_token": csrf, "slug": "x", "text": "x"})
+            assert response.status_code == 403, path
+        checked += 1
+    assert checked >= 15
+    assert table_snapshot(app) == before
+    assert "/author/" not in page(client, "/")  # no Authoring link in the navigation
+
+
+def test_another_authors_course_and_draft_answer_404(
+    app: Flask,
+    make_user: Callable[..., User],
+    logged_in: Callable[[User], FlaskClient],
+    author: User,
+    publish: Publish,
+) -> None:
+    publish(owner=author)
+    owner_client = logged_in(author)
+    draft_url = start_draft(owner_client)
+    number = int(draft_url.rsplit("/", 1)[1])
+    other = make_user(name="Otto Other", is_author=True)
+    other_client = app.test_client()
+    assert login(other_client, other.email).status_code == 302
+    csrf = token(other_client)
+    before = table_snapshot(app)
+    checked = 0
+    for rule in author_rules(app):
+        if not ({"slug", "draft_id"} & set(rule.arguments)):
+            continue
+        values = {"slug": SLUG, "draft_id": number, "number": 1, "path": "course.md"}
+        path = example_path(rule, values)
+        if "GET" in (rule.methods or set()):
+            assert other_client.get(path).status_code == 404, path
+        if "POST" in (rule.methods or set()):
+            response = other_client.post(
+                path, data={"csrf_token": csrf, "text": "x", "path": "course.md"}
+            )
+            assert response.status_code == 404, path
+        checked += 1
+    assert checked >= 12
+    assert table_snapshot(app) == before
+    # The other author's workspace does not list the course.
+    assert SLUG not in page(other_client, "/author/")
+
+
+def test_authors_see_their_courses_and_admins_see_all(
+    app: Flask,
+    make_user: Callable[..., User],
+    logged_in: Callable[[User], FlaskClient],
+    author: User,
+    publish: Publish,
+) -> None:
+    publish(owner=author)
+    other = make_user(name="Otto Other", is_author=True)
+    files = good_course_files()
+    publish(files, owner=other, slug="other-course")
+    html = page(logged_in(author), "/author/")
+    assert "/author/courses/tiny-course" in html and "other-course" not in html
+    admin_client = app.test_client()
+    admin = make_user(name="Ann Admin", is_admin=True)
+    assert login(admin_client, admin.email).status_code == 302
+    html = page(admin_client, "/author/")
+    assert "/author/courses/tiny-course" in html and "/author/courses/other-course" in html
+    assert "Otto Other" in html  # admins see each course's owner
+    assert page(admin_client, "/author/courses/other-course")
+
+
+def test_the_navigation_links_the_workspace_for_authors(
+    logged_in: Callable[[User], FlaskClient], author: User
+) -> None:
+    assert 'href="/author/"' in page(logged_in(author), "/")
+
+
+# ----------------------------------------------------------------------- history and diffs
+
+
+def test_course_page_shows_publish_history_with_who_when_and_hash(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    files = good_course_files()
+    files["01-first.md"] = files["01-first.md"].replace(b"First lesson.", b"First lesson, v2.")
+    assert publish(files, owner=author) == 2
+    with app.app_context():
+        hashes = list(db.session.scalars(select(CourseVersion.content_hash)))
+        db.session.remove()
+    html = page(logged_in(author), f"/author/courses/{SLUG}")
+    assert "Publish history" in html
+    for content_hash in hashes:
+        assert content_hash[:12] in html
+    assert html.count("Ada Author") >= 2
+    assert "<mark>live</mark>" in html
+    assert f"/author/courses/{SLUG}/versions/1/download" in html
+
+
+def test_diff_between_two_versions_is_readable_and_escaped(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    files = good_course_files()
+    files["01-first.md"] = files["01-first.md"].replace(
+        b"First lesson.", b"First lesson with `<script>alert(1)</script>` as code."
+    )
+    del files["quiz.md"]
+    files["course.md"] = re.sub(rb"quiz:\n(  .*\n)+", b"", files["course.md"])
+    publish(files, owner=author)
+    client = logged_in(author)
+    html = page(client, f"/author/courses/{SLUG}/diff?from=1&to=2")
+    assert "Changes from version 1 to version 2" in html
+    assert "01-first.md" in html and "quiz.md" in html and "removed" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+    assert 'class="diff-added"' in html and 'class="diff-removed"' in html
+    # Defaults: the live version against the one before.
+    assert "Changes from version 1 to version 2" in page(client, f"/author/courses/{SLUG}/diff")
+    unified = client.get(f"/author/courses/{SLUG}/diff?from=1&to=2&format=unified")
+    assert unified.status_code == 200
+    assert unified.mimetype == "text/plain"
+    text = unified.get_data(as_text=True)
+    assert "--- v1/01-first.md" in text and "+++ v2/01-first.md" in text
+    assert "+First lesson with `<script>alert(1)</script>` as code." in text
+    assert client.get(f"/author/courses/{SLUG}/diff?from=1&to=9").status_code == 404
+    assert client.get(f"/author/courses/{SLUG}/diff?from=x&to=y").status_code < 500
+
+
+def test_diff_with_one_version_says_there_is_nothing_to_compare(
+    logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    assert "nothing to compare" in page(logged_in(author), f"/author/courses/{SLUG}/diff")
+
+
+# ------------------------------------------------------------------------------------ drafts
+
+
+def test_starting_a_draft_copies_the_live_version_and_is_idempotent(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    number = int(draft_url.rsplit("/", 1)[1])
+    files = draft_files(app, number)
+    assert files == {path: data.decode() for path, data in good_course_files().items()}
+    assert start_draft(client) == draft_url  # the same draft again
+    assert row_count(app, CourseDraft) == 1
+    html = page(client, draft_url)
+    for path in good_course_files():
+        assert f"{draft_url}/edit/{path}" in html
+    assert "Started from version 1" in html
+    assert f'href="{draft_url}"' in page(client, "/author/")
+
+
+def test_edit_preview_without_javascript_shows_the_published_html_and_saves_nothing(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    number = int(draft_url.rsplit("/", 1)[1])
+    editor = page(client, f"{draft_url}/edit/01-first.md")
+    assert "First lesson. Next: [second](02-second.md)." in editor
+    assert 'name="action" value="preview"' in editor
+    assert "authoring.js" in editor
+    text = (
+        good_course_files()["01-first.md"]
+        .decode()
+        .replace("First lesson.", "A **bold** edit <img src=x onerror=alert(1)>.")
+    )
+    response = client.post(
+        f"{draft_url}/edit/01-first.md",
+        data={"csrf_token": token(client), "text": text, "action": "preview"},
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Preview of your unsaved changes" in html
+    lesson = text.split("---\n", 2)[2].split("## Question:")[0]
+    expected = render_markdown(lesson, link_targets(SLUG))
+    assert expected in html  # exactly the HTML publishing stores
+    assert "<strong>bold</strong>" in expected and "onerror" not in expected
+    assert 'href="/courses/tiny-course/second"' in expected
+    assert "Knowledge check" in html and "first-check" in html
+    assert "A **bold** edit" in html  # the textarea keeps the unsaved text
+    assert "First lesson. Next" in draft_files(app, number)["01-first.md"]  # not saved
+
+
+def test_the_live_preview_endpoint_returns_the_fragment_and_needs_csrf(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    text = good_course_files()["02-second.md"].decode().replace("Second lesson.", "## Heading two")
+    response = client.post(
+        f"{draft_url}/preview",
+        data={"csrf_token": token(client), "path": "02-second.md", "text": text},
+    )
+    assert response.status_code == 200
+    fragment = response.get_data(as_text=True)
+    assert '<h2 id="heading-two">Heading two</h2>' in fragment
+    assert "<html" not in fragment and "No problems" in fragment
+    refused = client.post(f"{draft_url}/preview", data={"path": "02-second.md", "text": text})
+    assert refused.status_code == 400
+    missing = client.post(f"{draft_url}/preview", data={"csrf_token": token(client), "text": "x"})
+    assert missing.status_code == 400
+    unknown = client.post(
+        f"{draft_url}/preview", data={"csrf_token": token(client), "path": "x.js", "text": "x"}
+    )
+    assert unknown.status_code == 404
+
+
+def test_preview_lists_this_files_problems_with_links_to_the_lines(
+    logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    text = good_course_files()["01-first.md"].decode()
+    text = text.replace("competency: evaluating", "competency: x")
+    fragment = client.post(
+        f"{draft_url}/preview",
+        data={"csrf_token": token(client), "path": "01-first.md", "text": text},
+    ).get_data(as_text=True)
+    assert "1 problem in this file" in fragment
+    assert "Line 11</a>: question &#39;first-check&#39;: unknown competency &#39;x&#39;" in fragment
+    assert f'href="{draft_url}/edit/01-first.md?line=11#editor" data-line="11"' in fragment
+
+
+def test_save_validate_and_publish_a_draft(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    original = good_course_files()["01-first.md"].decode()
+    response = save(
+        client,
+        draft_url,
+        "01-first.md",
+        original.replace("\n", "\r\n").replace("First lesson.", "First lesson, improved."),
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{draft_url}/edit/01-first.md"
+    number = int(draft_url.rsplit("/", 1)[1])
+    assert "\r" not in draft_files(app, number)["01-first.md"]
+    validation = page(client, f"{draft_url}/validate")
+    assert "No problems: the draft is ready to publish." in validation
+    response = client.post(f"{draft_url}/publish", data={"csrf_token": token(client)})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/author/courses/{SLUG}"
+    assert "Published tiny-course version 2" in page(client, f"/author/courses/{SLUG}")
+    assert live_number(app) == 2
+    assert row_count(app, CourseDraft) == 0
+    with app.app_context():
+        html = db.session.scalar(
+            select(ModuleVersion.html)
+            .join(Module)
+            .join(CourseVersion, CourseVersion.id == ModuleVersion.course_version_id)
+            .where(Module.slug == "first", CourseVersion.number == 2)
+        )
+        db.session.remove()
+    assert html is not None and "First lesson, improved." in html
+    assert client.get(draft_url).status_code == 404  # the draft is gone
+
+
+def test_validation_shows_each_problem_next_to_its_line_with_a_link_to_the_editor(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    broken = (
+        good_course_files()["02-second.md"]
+        .decode()
+        .replace("- [x] True", "- [ ] True")
+        .replace("Second lesson.", "Second lesson, see [missing](images/nope.png).")
+    )
+    assert save(client, draft_url, "02-second.md", broken).status_code == 302
+    html = page(client, f"{draft_url}/validate")
+    assert "2 problems in 1 file" in html
+    assert "<code>02-second.md:7</code> broken link &#39;images/nope.png&#39;" in html
+    assert (
+        "<code>02-second.md:9</code> question &#39;second-check&#39; has no correct answer" in html
+    )
+    assert f'href="{draft_url}/edit/02-second.md?line=7#editor"' in html
+    assert 'source-line source-line-marked"><span class="source-number">7</span>' in html
+    editor = page(client, f"{draft_url}/edit/02-second.md?line=7")
+    assert 'data-line="7"' in editor
+    assert "2 problems in this file" in editor
+
+
+def test_publishing_an_invalid_draft_changes_nothing_and_says_why(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    broken = good_course_files()["course.md"].decode().replace("target_level: 2", "target_level: 9")
+    assert save(client, draft_url, "course.md", broken).status_code == 302
+    before = table_snapshot(app)
+    response = client.post(f"{draft_url}/publish", data={"csrf_token": token(client)})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "nothing was published and the live version stays" in html
+    assert "course.md:6</code></a>" in html and "must be between 1 and 4" in html
+    assert table_snapshot(app) == before
+    assert live_number(app) == 1
+
+
+def test_publishing_an_unchanged_draft_creates_no_version(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    response = client.post(f"{draft_url}/publish", data={"csrf_token": token(client)})
+    assert response.status_code == 302
+    assert "Nothing changed: version 1" in page(client, f"/author/courses/{SLUG}")
+    assert row_count(app, CourseVersion) == 1
+
+
+def test_a_new_course_from_a_skeleton_can_be_published_by_its_author(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User
+) -> None:
+    client = logged_in(author)
+    bad = client.post("/author/new", data={"csrf_token": token(client), "slug": "Not A Slug"})
+    assert bad.status_code == 422
+    assert "is not a valid course name" in bad.get_data(as_text=True)
+    response = client.post("/author/new", data={"csrf_token": token(client), "slug": "new-course"})
+    assert response.status_code == 302
+    draft_url = response.headers["Location"]
+    assert "new course, not published yet" in page(client, draft_url).lower()
+    assert "No problems" in page(client, f"{draft_url}/validate")
+    response = client.post(f"{draft_url}/publish", data={"csrf_token": token(client)})
+    assert response.status_code == 302
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == "new-course"))
+        assert course is not None and course.owner_id == author.id
+        assert course.current_version is not None
+        assert course.current_version.published_by_id == author.id
+        db.session.remove()
+
+
+def test_a_new_course_cannot_take_the_name_of_someone_elses_course(
+    app: Flask,
+    make_user: Callable[..., User],
+    logged_in: Callable[[User], FlaskClient],
+    author: User,
+    publish: Publish,
+) -> None:
+    publish(owner=make_user(name="Otto Other", is_author=True))
+    client = logged_in(author)
+    before = table_snapshot(app)
+    response = client.post("/author/new", data={"csrf_token": token(client), "slug": SLUG})
+    assert response.status_code == 422
+    assert "taken by a course you do not edit" in response.get_data(as_text=True)
+    upload = client.post(
+        "/author/upload",
+        data={
+            "csrf_token": token(client),
+            "file": (io.BytesIO(zip_of(good_course_files(), f"{SLUG}/")), "c.zip"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 422
+    assert table_snapshot(app) == before
+
+
+def test_add_and_delete_files_and_assets(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    number = int(draft_url.rsplit("/", 1)[1])
+    bad = client.post(
+        f"{draft_url}/add-file", data={"csrf_token": token(client), "path": "notes.txt"}
+    )
+    assert bad.status_code == 422 and "is not a course file name" in bad.get_data(as_text=True)
+    duplicate = client.post(
+        f"{draft_url}/add-file", data={"csrf_token": token(client), "path": "01-first.md"}
+    )
+    assert duplicate.status_code == 422 and "already has a file" in duplicate.get_data(as_text=True)
+    response = client.post(
+        f"{draft_url}/add-file", data={"csrf_token": token(client), "path": "03-third-step.md"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{draft_url}/edit/03-third-step.md"
+    assert "title: Third step" in draft_files(app, number)["03-third-step.md"]
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    response = client.post(
+        f"{draft_url}/add-asset",
+        data={"csrf_token": token(client), "file": (io.BytesIO(png), "My Diagram.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert "images/My-Diagram.png" in page(client, draft_url)
+    refused = client.post(
+        f"{draft_url}/add-asset",
+        data={"csrf_token": token(client), "file": (io.BytesIO(b"x"), "evil.html")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    response = client.post(
+        f"{draft_url}/delete-file", data={"csrf_token": token(client), "path": "03-third-step.md"}
+    )
+    assert response.status_code == 302
+    assert "03-third-step.md" not in draft_files(app, number)
+    missing = client.post(
+        f"{draft_url}/delete-file", data={"csrf_token": token(client), "path": "nope.md"}
+    )
+    assert missing.status_code == 422
+
+
+def test_editor_refuses_bad_paths_and_oversized_text_without_a_500(
+    logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    assert client.get(f"{draft_url}/edit/../../etc/passwd").status_code == 404
+    assert client.get(f"{draft_url}/edit/script.js").status_code == 404
+    new = page(client, f"{draft_url}/edit/09-brand-new.md")  # a new module: not created by GET
+    assert "title: Brand new" in new and "created when you save" in new
+    too_big = save(client, draft_url, "01-first.md", "x" * (2 * 1024 * 1024 + 1))
+    assert too_big.status_code == 422
+
+
+def test_discarding_a_draft(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    response = client.post(f"{draft_url}/discard", data={"csrf_token": token(client)})
+    assert response.status_code == 302
+    assert row_count(app, CourseDraft) == 0
+    assert live_number(app) == 1
+
+
+def test_draft_diff_against_the_live_version(
+    logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    text = good_course_files()["02-second.md"].decode()
+    text = text.replace("Second lesson.", "Second <b>lesson</b>.")
+    save(client, draft_url, "02-second.md", text)
+    html = page(client, f"{draft_url}/diff")
+    assert "Changes from live version 1 to your draft" in html
+    assert "Second &lt;b&gt;lesson&lt;/b&gt;." in html
+
+
+def test_a_warning_when_someone_published_since_the_draft_started(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    files = good_course_files()
+    files["02-second.md"] += b"\nMore.\n"
+    publish(files, owner=author)
+    assert "Version 2 was published since you started this draft" in page(client, draft_url)
+
+
+# -------------------------------------------------------------------------------------- zips
+
+
+def upload(client: FlaskClient, data: bytes, slug: str = "", url: str = "/author/upload") -> Any:
+    return client.post(
+        url,
+        data={"csrf_token": token(client), "slug": slug, "file": (io.BytesIO(data), "course.zip")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_upload_a_zipped_course_into_a_new_draft_and_publish_it(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User
+) -> None:
+    client = logged_in(author)
+    files = good_course_files()
+    files["images/diagram.png"] = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    files["01-first.md"] = files["01-first.md"].replace(
+        b"First lesson.", b"First lesson. ![diagram](images/diagram.png)"
+    )
+    response = upload(client, zip_of(files, "zipped-course/"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    draft_url = response.headers["Location"]
+    assert "Validate it before you publish" in page(client, draft_url)
+    assert "No problems" in page(client, f"{draft_url}/validate")
+    assert post_publish(client, draft_url) == 302
+    assert live_number(app, "zipped-course") == 1
+    # Downloading the live version gives the same course back, which uploads as unchanged.
+    download = client.get("/author/courses/zipped-course/download")
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    assert 'filename="zipped-course-v1.zip"' in download.headers["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(download.data))
+    assert {name: archive.read(name) for name in archive.namelist()} == {
+        f"zipped-course/{path}": data for path, data in files.items()
+    }
+    response = upload(client, download.data)
+    assert response.status_code == 302
+    client.post(f"{response.headers['Location']}/publish", data={"csrf_token": token(client)})
+    assert live_number(app, "zipped-course") == 1
+    assert row_count(app, CourseVersion) == 1
+
+
+def test_upload_with_files_at_the_top_level_needs_a_name(
+    logged_in: Callable[[User], FlaskClient], author: User
+) -> None:
+    client = logged_in(author)
+    response = upload(client, zip_of(good_course_files()))
+    assert response.status_code == 422
+    assert "Name the course" in response.get_data(as_text=True)
+    assert upload(client, zip_of(good_course_files()), slug="named-course").status_code == 302
+
+
+def test_bad_uploads_re_render_with_messages_and_change_nothing(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User
+) -> None:
+    client = logged_in(author)
+    before = table_snapshot(app)
+    not_zip = upload(client, b"this is not a zip", slug="x-course")
+    assert not_zip.status_code == 422
+    assert "not a zip file" in not_zip.get_data(as_text=True)
+    latin = good_course_files()
+    latin["02-second.md"] += "caf\u00e9\n".encode("latin-1")
+    bad_text = upload(client, zip_of(latin, "latin-course/"))
+    assert bad_text.status_code == 422
+    html = bad_text.get_data(as_text=True)
+    assert "<code>02-second.md:22</code>" in html and "not UTF-8" in html
+    empty = upload(client, zip_of({}), slug="empty-course")
+    assert empty.status_code == 422
+    wrong_type = client.post(
+        "/author/upload",
+        data={"csrf_token": token(client), "file": (io.BytesIO(b"x"), "course.tar")},
+        content_type="multipart/form-data",
+    )
+    assert wrong_type.status_code == 422
+    assert "Upload a .zip file" in wrong_type.get_data(as_text=True)
+    assert table_snapshot(app) == before
+
+
+def test_an_invalid_course_uploads_into_a_draft_and_validation_lists_its_problems(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User
+) -> None:
+    from tests.test_course_format import BROKEN, EXPECTED_PROBLEMS
+
+    client = logged_in(author)
+    files = {p.name: p.read_bytes() for p in BROKEN.iterdir() if p.name != "04-latin-1.md"}
+    response = upload(client, zip_of(files, "broken-course/"))
+    assert response.status_code == 302
+    draft_url = response.headers["Location"]
+    html = page(client, f"{draft_url}/validate")
+    for path, line, _ in EXPECTED_PROBLEMS:
+        if path != "04-latin-1.md":
+            assert f"<code>{path}:{line}</code>" in html, (path, line)
+    before = table_snapshot(app)
+    assert post_publish(client, draft_url) == 422
+    assert table_snapshot(app) == before
+
+
+def test_replacing_a_draft_from_a_zip_and_downloading_it(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    number = int(draft_url.rsplit("/", 1)[1])
+    files = good_course_files()
+    files["02-second.md"] = files["02-second.md"].replace(b"Second lesson.", b"Replaced.")
+    response = upload(client, zip_of(files), url=f"{draft_url}/upload")
+    assert response.status_code == 302
+    assert "Replaced." in draft_files(app, number)["02-second.md"]
+    assert upload(client, b"garbage", url=f"{draft_url}/upload").status_code == 422
+    download = client.get(f"{draft_url}/download")
+    assert download.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(download.data)).namelist()
+    assert sorted(names) == sorted(f"{SLUG}/{path}" for path in files)
+
+
+def test_version_download_and_unknown_version(
+    logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    assert client.get(f"/author/courses/{SLUG}/versions/1/download").status_code == 200
+    assert client.get(f"/author/courses/{SLUG}/versions/7/download").status_code == 404
+
+
+# ----------------------------------------------------------------------------------- admins
+
+
+def test_an_admin_can_edit_and_publish_any_course_and_the_owner_stays(
+    app: Flask,
+    make_user: Callable[..., User],
+    logged_in: Callable[[User], FlaskClient],
+    author: User,
+    publish: Publish,
+) -> None:
+    publish(owner=author)
+    admin = make_user(name="Ann Admin", is_admin=True)
+    client = logged_in(admin)
+    draft_url = start_draft(client)
+    text = good_course_files()["02-second.md"].decode()
+    text = text.replace("Second lesson.", "Fixed by admin.")
+    assert save(client, draft_url, "02-second.md", text).status_code == 302
+    assert post_publish(client, draft_url) == 302
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == SLUG))
+        assert course is not None and course.owner_id == author.id
+        assert course.current_version is not None
+        assert course.current_version.published_by_id == admin.id
+        db.session.remove()
