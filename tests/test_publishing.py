@@ -326,7 +326,7 @@ def test_a_concurrent_publish_of_the_same_course_is_refused_by_the_version_numbe
     with app.app_context():
         engine = db.engine
     slow, fast = Session(engine), Session(engine)
-    interleaved = []
+    interleaved: list[bool] = []
 
     def let_the_other_publish_first(session: Session, *_: Any) -> None:
         # Runs when ``slow`` flushes its new version, after it computed its number (2).
