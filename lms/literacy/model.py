@@ -2,17 +2,24 @@
 
 See docs/literacy-model.md for the reasoning. In short, for one area:
 
-- Each answer weighs by difficulty (1: 1.0, 2: 1.5, 3: 2.0) and by recency. Recency is measured
-  from the area's *newest* answer, not from today, so time passing alone never changes a level:
-  only new evidence does. An answer ``HALF_LIFE_DAYS`` older than the newest counts half.
-- The score is a weighted share of correct answers, shrunk towards zero by ``PRIOR_WEIGHT`` of
-  imaginary wrong answers, so a single lucky answer scores low.
-- Each level needs a minimum score, a minimum amount of evidence, and enough weighted correct
-  answers at or above a difficulty (no level 3 without solving hard questions).
+- Each answer weighs by difficulty (1: 1.0, 2: 1.5, 3: 2.0).
+- The *share* of correct answers is weighted by difficulty and recency. Recency is measured from
+  the area's *newest* answer, not from today, so time passing alone never changes a level: only
+  new evidence does. An answer ``HALF_LIFE_DAYS`` older than the newest counts half.
+- The score is that share shrunk towards zero by ``PRIOR_WEIGHT``: it is multiplied by
+  ``correct / (correct + PRIOR_WEIGHT)``, where ``correct`` is the amount of correct evidence
+  (difficulty weights, not decayed). A single lucky answer therefore scores low.
+- Each level needs a minimum score, a minimum amount of correct evidence, and enough correct
+  evidence at or above a difficulty (no level 3 without solving hard questions).
+- Amounts are never decayed and count correct answers only, so a new correct answer can never
+  take a level away and a new wrong answer can never give one; newer wrong answers can take a
+  level away through the recency-weighted share.
+- Sums use ``math.fsum``, so the order of the evidence cannot change a result.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,8 +41,8 @@ class Evidence:
 class LevelRule:
     level: int
     min_score: float
-    min_evidence: float  # total weight of answers
-    min_hard_correct: float  # weight of correct answers at difficulty >= hard_difficulty
+    min_correct: float  # difficulty weights of correct answers
+    min_hard_correct: float  # ... of correct answers at difficulty >= hard_difficulty
     hard_difficulty: int
 
 
@@ -51,17 +58,17 @@ RULES = (
 class AreaLevel:
     level: int
     score: float  # 0..1
-    evidence: float  # total weight behind the level
+    evidence: float  # amount of evidence: difficulty weights of all answers, not decayed
 
 
-def _weights(items: list[Evidence]) -> list[float]:
+def difficulty_weight(difficulty: int) -> float:
+    return DIFFICULTY_WEIGHT.get(difficulty, 1.0)
+
+
+def recency_weights(items: list[Evidence]) -> list[float]:
+    """1.0 for the newest answer, halving every ``HALF_LIFE_DAYS`` before it."""
     newest = max(item.at for item in items)
-    weights = []
-    for item in items:
-        age_days = (newest - item.at).total_seconds() / 86_400
-        recency = 0.5 ** (age_days / HALF_LIFE_DAYS)
-        weights.append(DIFFICULTY_WEIGHT.get(item.difficulty, 1.0) * recency)
-    return weights
+    return [0.5 ** ((newest - item.at).total_seconds() / 86_400 / HALF_LIFE_DAYS) for item in items]
 
 
 def area_level(items: Iterable[Evidence]) -> AreaLevel:
@@ -69,19 +76,27 @@ def area_level(items: Iterable[Evidence]) -> AreaLevel:
     evidence = list(items)
     if not evidence:
         return AreaLevel(0, 0.0, 0.0)
-    weights = _weights(evidence)
-    total = sum(weights)
-    correct = sum(w for w, item in zip(weights, evidence, strict=True) if item.correct)
-    score = correct / (total + PRIOR_WEIGHT)
+    amounts = [difficulty_weight(item.difficulty) for item in evidence]
+    weighted = [a * r for a, r in zip(amounts, recency_weights(evidence), strict=True)]
+    share = math.fsum(w for w, i in zip(weighted, evidence, strict=True) if i.correct) / math.fsum(
+        weighted
+    )
+    correct = math.fsum(a for a, i in zip(amounts, evidence, strict=True) if i.correct)
+    score = share * correct / (correct + PRIOR_WEIGHT)
+    total = round(math.fsum(amounts), 4)
     for rule in RULES:
-        hard = sum(
-            w
-            for w, item in zip(weights, evidence, strict=True)
-            if item.correct and item.difficulty >= rule.hard_difficulty
+        hard = math.fsum(
+            a
+            for a, i in zip(amounts, evidence, strict=True)
+            if i.correct and i.difficulty >= rule.hard_difficulty
         )
-        if score >= rule.min_score and total >= rule.min_evidence and hard >= rule.min_hard_correct:
-            return AreaLevel(rule.level, round(score, 4), round(total, 4))
-    return AreaLevel(0, round(score, 4), round(total, 4))
+        if (
+            score >= rule.min_score
+            and correct >= rule.min_correct
+            and hard >= rule.min_hard_correct
+        ):
+            return AreaLevel(rule.level, round(score, 4), total)
+    return AreaLevel(0, round(score, 4), total)
 
 
 def levels_by_area(items: Iterable[Evidence]) -> dict[str, AreaLevel]:

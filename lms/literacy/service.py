@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -10,7 +11,7 @@ from lms.activity.service import record
 from lms.courses.vocabulary import COMPETENCIES
 from lms.database import DbSession
 from lms.learn.models import AttemptAnswer
-from lms.literacy.model import Evidence, area_level, overall_level
+from lms.literacy.model import CORE_AREAS, Evidence, area_level, overall_level
 from lms.literacy.models import OVERALL, LevelChange, LiteracyLevel
 from lms.people.models import utcnow
 
@@ -59,8 +60,9 @@ def recompute_levels(session: DbSession, user_id: int, competencies: set[str]) -
         )
     levels = {name: row.level for name, row in stored.items() if name in COMPETENCIES}
     overall = overall_level(levels)
-    average_score = sum(row.score for name, row in stored.items() if name in COMPETENCIES) / len(
-        COMPETENCIES
+    # Like the overall level: the mean over the six core areas, missing areas counting 0.
+    average_score = sum(stored[area].score for area in CORE_AREAS if area in stored) / len(
+        CORE_AREAS
     )
     changes.extend(_store(session, stored, user_id, OVERALL, overall, average_score, 0.0, now))
     for change in changes:
@@ -86,7 +88,7 @@ def _store(
     level: int,
     score: float,
     evidence: float,
-    now: object,
+    now: datetime,
 ) -> list[Change]:
     row = stored.get(competency)
     if row is None:
@@ -98,10 +100,10 @@ def _store(
     old = row.level
     row.score = round(score, 4)
     row.evidence = evidence
-    row.updated_at = now  # type: ignore[assignment]
+    row.updated_at = now
     if level != old:
         row.level = level
-        row.changed_at = now  # type: ignore[assignment]
+        row.changed_at = now
         session.add(
             LevelChange(
                 user_id=user_id,
