@@ -117,9 +117,11 @@ def quiz_status(
         )
     )
     now = utcnow()
-    open_attempt = next((a for a in attempts if a.submitted_at is None), None)
-    if open_attempt and open_attempt.deadline_at and open_attempt.deadline_at < now:
-        open_attempt = None
+
+    def overdue(attempt: Attempt) -> bool:
+        return attempt.deadline_at is not None and attempt.deadline_at < now
+
+    open_attempt = next((a for a in attempts if a.submitted_at is None and not overdue(a)), None)
     passed = any(a.passed for a in attempts)
     used = len(attempts)
     limit = settings.get("max_attempts", 0)
@@ -130,12 +132,14 @@ def quiz_status(
     elif limit and used >= limit and open_attempt is None:
         reason = f"You have used all {limit} attempts."
     else:
-        failed = [a for a in attempts if a.passed is False and a.submitted_at]
+        # When each failed try ended: submitted and failed, or ran out of time (whether or not
+        # _expire_overdue has closed it yet), so the answer is the same before and after closing.
+        ended: list[datetime | None] = [a.submitted_at for a in attempts if a.passed is False]
+        ended += [a.deadline_at for a in attempts if a.submitted_at is None and overdue(a)]
+        failed = [at for at in ended if at is not None]
         cooldown = settings.get("cooldown_minutes", 0)
         if failed and cooldown and open_attempt is None:
-            ready = max(a.submitted_at for a in failed if a.submitted_at) + timedelta(
-                minutes=cooldown
-            )
+            ready = max(failed) + timedelta(minutes=cooldown)
             if ready > now:
                 available_at = ready
                 reason = "Take a break before the next attempt."
@@ -261,10 +265,11 @@ def _expire_overdue(session: DbSession, user_id: int, course_id: int) -> None:
         )
     )
     for attempt in overdue:
+        # Closed as of its deadline: the cool-down runs from when the time ran out.
         claimed = session.execute(
             update(Attempt)
             .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
-            .values(submitted_at=now, score=0.0, passed=False)
+            .values(submitted_at=attempt.deadline_at, score=0.0, passed=False)
         )
         if claimed.rowcount:  # type: ignore[attr-defined]
             session.refresh(attempt)
