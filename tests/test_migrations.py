@@ -87,15 +87,21 @@ def describe(differences: list[Any]) -> str:
 
 def table_names(app: Flask) -> set[str]:
     with app.app_context():
-        names = set(inspect(db.engine).get_table_names())
-        db.engine.dispose()
-    return names
+        return set(inspect(db.engine).get_table_names())
 
 
 def check_migrations_match_models(url: str) -> None:
     app = create_app(_test_config(url))
+    try:
+        compare_migrated_schema_with_models(app)
+    finally:
+        with app.app_context():
+            db.engine.dispose()  # also when an assertion failed: no connection outlives the test
+
+
+def compare_migrated_schema_with_models(app: Flask) -> None:
+    assert table_names(app) == set(), "the database must start empty"
     with app.app_context():
-        assert table_names(app) == set(), "the database must start empty"
         flask_migrate.upgrade()
     model_tables = {table.name for table in db.metadata.sorted_tables}
     assert {"users", "auth_sessions", "password_tokens"} <= model_tables
@@ -118,8 +124,6 @@ def check_migrations_match_models(url: str) -> None:
         flask_migrate.upgrade()
     differences = schema_differences(app)
     assert not differences, "after downgrade and upgrade:\n" + describe(differences)
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_upgrade_on_empty_sqlite_matches_the_models(tmp_path: Path) -> None:
