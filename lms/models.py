@@ -13,13 +13,17 @@ from lms.courses.models import (
 )
 from lms.learn.models import Attempt, AttemptAnswer, Enrolment, ModuleProgress, SelfRating
 from lms.literacy.models import LevelChange, LiteracyLevel
+from lms.notifications.models import Notification
 from lms.people.models import AuthSession, PasswordToken, User
+from lms.recognition.models import Badge, BadgeAward, RecognitionSettings
 
 __all__ = [
     "ActivityEvent",
     "Attempt",
     "AttemptAnswer",
     "AuthSession",
+    "Badge",
+    "BadgeAward",
     "Course",
     "CourseAsset",
     "CourseDraft",
@@ -30,9 +34,11 @@ __all__ = [
     "Module",
     "ModuleProgress",
     "ModuleVersion",
+    "Notification",
     "PasswordToken",
     "Question",
     "QuestionVersion",
+    "RecognitionSettings",
     "SelfRating",
     "User",
 ]

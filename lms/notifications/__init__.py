@@ -1,0 +1,1 @@
+"""In-app notifications (badge earned, assignment reminders, kudos)."""
