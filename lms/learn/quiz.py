@@ -26,6 +26,7 @@ from lms.learn.service import (
     get_progress,
     maybe_complete_course,
 )
+from lms.learn.signals import learning_progressed
 from lms.literacy.service import Change, recompute_levels
 from lms.people.models import User, utcnow
 
@@ -364,6 +365,9 @@ def submit_attempt(
     session.flush()  # the unique (attempt, question) constraint fires here if anything slipped by
     course_completed = _after_scoring(session, user, attempt, now)
     changes = recompute_levels(session, user.id, competencies) if competencies else []
+    learning_progressed.send(
+        session, user_id=user.id, reason=f"{attempt.kind}-scored", course_id=attempt.course_id
+    )
     return SubmitResult(attempt, changes, course_completed)
 
 

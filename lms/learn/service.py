@@ -11,6 +11,7 @@ from lms.activity.service import record
 from lms.courses.models import Course, CourseVersion, Module, ModuleVersion
 from lms.database import DbSession
 from lms.learn.models import Enrolment, ModuleProgress
+from lms.learn.signals import learning_progressed
 from lms.literacy.models import LiteracyLevel
 from lms.people.models import User, utcnow
 from lms.people.org import is_manager
@@ -296,6 +297,10 @@ def mark_read(
         module_version.question_count == 0 or progress.check_passed_at is not None
     ):
         complete_module(session, user.id, course, progress, module_slug, module_version.title, now)
+        session.flush()
+        learning_progressed.send(
+            session, user_id=user.id, reason="module-completed", course_id=course.id
+        )
     session.flush()
     return progress
 
