@@ -524,3 +524,22 @@ def test_the_checker_itself_catches_active_content() -> None:
     assert active_content('<a href=" javascript:x">') and active_content("<svg>")
     assert active_content('<p style="x">') and active_content('<img src=x onerror="y">')
     assert active_content('<a href="data:text/html,x">')
+
+
+# Texts reach the renderer decoded from UTF-8 (files, forms): no lone surrogates.
+DECODED_MARKDOWN = MARKDOWNISH.map(lambda text: text.replace("\udcff", "\ufffd"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(first=DECODED_MARKDOWN, second=DECODED_MARKDOWN)
+def test_the_reused_converter_renders_exactly_like_a_fresh_one(first: str, second: str) -> None:
+    # render_markdown keeps one Markdown instance per thread (reset between documents): state from
+    # one document (footnotes, heading ids) must never leak into the next.
+    import markdown
+
+    from lms.courses.render import EXTENSION_CONFIG, EXTENSIONS
+
+    links = link_targets("demo")
+    for text in (first, second, first + "\n\n" + second):
+        fresh = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIG)
+        assert render_markdown(text, links) == sanitize(fresh.convert(text), links)

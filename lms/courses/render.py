@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -88,11 +89,24 @@ class LinkTargets:
         return self.asset_url(normalised) + suffix
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """One Markdown instance per thread, reset between documents.
+
+    Building an instance (loading every extension) costs more than converting a typical lesson,
+    and publishing converts thousands of short texts (stems, options, feedback).
+    """
+    converter: markdown.Markdown | None = getattr(_local, "converter", None)
+    if converter is None:
+        converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIG)
+        _local.converter = converter
+    return converter.reset()
+
+
 def render_markdown(text: str, links: LinkTargets | None = None) -> str:
-    html = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIG).convert(
-        text
-    )
-    return sanitize(html, links)
+    return sanitize(_converter().convert(text), links)
 
 
 def sanitize(html: str, links: LinkTargets | None = None) -> str:
