@@ -1,0 +1,179 @@
+"""Learner pages run a fixed number of SQL statements, whatever the amount of data.
+
+Each page is measured twice in one database: for a learner with one small course and a couple of
+attempts, then for a learner with a 24-module course, a dozen enrolments and many attempts, after
+other learners have added data of their own. The two counts must be equal (no query in a loop) and
+stay under a small bound. Counted with the ``count_statements`` fixture (every statement sent to
+the database during the request, the session lookup and the navigation included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from lms.literacy.model import CORE_AREAS
+from lms.people.models import User
+from tests.conftest import login
+from tests.learn_helpers import (
+    CourseSpec,
+    ModuleSpec,
+    QuestionSpec,
+    assign,
+    complete_modules,
+    enrol,
+    post,
+    publish_spec,
+    sentinel_course,
+    start_check,
+    start_quiz,
+    submit,
+)
+
+# Upper bounds per page (statements per request, login session lookup and navigation included).
+BOUNDS = {
+    "home": 12,
+    "catalog": 8,
+    "course": 8,
+    "module": 8,
+    "attempt": 8,
+    "result": 9,
+    "baseline": 5,
+}
+
+UNLIMITED_QUIZ: dict[str, Any] = {"max_attempts": 0, "cooldown_minutes": 0, "time_limit_minutes": 30}
+
+
+def big_course(slug: str, modules: int) -> CourseSpec:
+    return CourseSpec(
+        slug=slug,
+        title=f"Course {slug}",
+        audience=("engineering", "everyone"),
+        competencies=("evaluating", "directing"),
+        modules=[
+            ModuleSpec(
+                f"module-{number}",
+                f"Module {number}",
+                questions=[QuestionSpec(f"{slug}-{number}-q", "directing", 1 + number % 3)]
+                if number % 3 == 0
+                else [],
+            )
+            for number in range(1, modules + 1)
+        ],
+        quiz_pool=[
+            QuestionSpec(f"{slug}-quiz-{number}", "evaluating", 1 + number % 3, number % 3)
+            for number in range(12)
+        ],
+        quiz={
+            "pass_mark": 60,
+            "questions": 8,
+            "max_attempts": 0,
+            "cooldown_minutes": 0,
+            "time_limit_minutes": 30,
+            "review": "full",
+        },
+    )
+
+
+def take_course(
+    app: Flask, client: FlaskClient, spec: CourseSpec, failed_quizzes: int
+) -> dict[str, Any]:
+    """Enrol, complete every module, fail the quiz ``failed_quizzes`` times, leave one open."""
+    enrol(client, spec.slug)
+    complete_modules(client, app, spec)
+    submitted = 0
+    for _ in range(failed_quizzes):
+        submitted = start_quiz(client, spec.slug)
+        submit(client, app, submitted, right=False)
+    checked = next((m.slug for m in spec.modules if m.questions), spec.modules[0].slug)
+    return {"open": start_quiz(client, spec.slug), "submitted": submitted, "module": checked}
+
+
+def take_baseline(app: Flask, client: FlaskClient) -> None:
+    ratings = {f"rate-{area}": "2" for area in (*CORE_AREAS, "leading")}
+    response = post(client, "/baseline", ratings)
+    attempt = int(response.headers["Location"].rsplit("/", 1)[1])
+    submit(client, app, attempt, right=1)
+
+
+def measure(
+    client: FlaskClient, count_statements: Callable[[], Any], urls: dict[str, str]
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name, url in urls.items():
+        assert client.get(url).status_code == 200, url  # warm-up: connection, caches
+        with count_statements() as counter:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        counts[name] = counter.count
+    return counts
+
+
+def urls_for(slug: str, taken: dict[str, Any]) -> dict[str, str]:
+    return {
+        "home": "/",
+        "catalog": "/courses",
+        "course": f"/courses/{slug}",
+        "module": f"/courses/{slug}/{taken['module']}",
+        "attempt": f"/attempts/{taken['open']}",
+        "result": f"/attempts/{taken['submitted']}",
+        "baseline": "/baseline",
+    }
+
+
+@pytest.mark.slow
+def test_learner_pages_run_a_fixed_number_of_statements(
+    app: Flask,
+    tmp_path: Path,
+    make_user: Callable[..., User],
+    count_statements: Callable[[], Any],
+) -> None:
+    root = tmp_path / "courses"
+
+    # Small: one three-module course, one enrolment, one failed and one open quiz attempt.
+    small_spec = sentinel_course(**UNLIMITED_QUIZ)
+    publish_spec(app, root, small_spec)
+    small_user = make_user(job_function="engineering")
+    small = app.test_client()
+    login(small, small_user.email)
+    take_baseline(app, small)
+    taken = take_course(app, small, small_spec, failed_quizzes=1)
+    small_counts = measure(small, count_statements, urls_for(small_spec.slug, taken))
+
+    # Large: a 24-module course, twelve more courses, a manager with a team, many attempts, and
+    # other learners' data in the same tables.
+    large_spec = big_course("big-course", 24)
+    publish_spec(app, root, large_spec)
+    others = [big_course(f"extra-{number}", 2) for number in range(12)]
+    for spec in others:
+        publish_spec(app, root, spec)
+    large_user = make_user(job_function="engineering")
+    for _ in range(3):
+        make_user(manager=large_user)
+    large = app.test_client()
+    login(large, large_user.email)
+    take_baseline(app, large)
+    for number, spec in enumerate(others):
+        if number % 2:
+            assign(app, large_user, spec.slug, datetime(2031, 1, number + 1))
+        else:
+            enrol(large, spec.slug)
+        if number < 4:
+            take_course(app, large, spec, failed_quizzes=1)
+    taken = take_course(app, large, large_spec, failed_quizzes=4)
+    for _ in range(6):  # more knowledge-check attempts on the module measured
+        submit(large, app, start_check(large, large_spec.slug, taken["module"]), right=False)
+    bystander = app.test_client()
+    login(bystander, make_user(job_function="sales").email)
+    take_course(app, bystander, large_spec, failed_quizzes=2)
+    large_counts = measure(large, count_statements, urls_for(large_spec.slug, taken))
+
+    assert large_counts == small_counts, {"small": small_counts, "large": large_counts}
+    for name, count in large_counts.items():
+        assert count <= BOUNDS[name], (name, count, BOUNDS[name])
