@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
 
     from lms import models  # noqa: F401  (register every table on the metadata)
+    from lms.activity.views import bp as activity_bp
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
     from lms.authoring.views import bp as authoring_bp
@@ -47,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(authoring_bp)
     app.register_blueprint(learn_bp)
+    app.register_blueprint(activity_bp)
 
     from lms.cli import register_cli
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app, url_for
@@ -164,3 +166,92 @@ def publish_courses_command(paths: tuple[Path, ...], owner_email: str | None) ->
     for result in results:
         state = f"published version {result.version.number}" if result.changed else "unchanged"
         click.echo(f"{result.course.slug}: {state}")
+
+
+xapi_cli = AppGroup("xapi", help="Learning records as xAPI 1.0.3 statements.")
+lms_cli.add_command(xapi_cli)
+
+
+@xapi_cli.command("export")
+@click.option("--email", "emails", multiple=True, help="A person to export (repeatable).")
+@click.option(
+    "--manager-email",
+    default=None,
+    help="Export everyone who reports to this manager, at any depth (not the manager).",
+)
+@click.option("--since", default=None, metavar="YYYY-MM-DD", help="From this UTC day (included).")
+@click.option("--until", default=None, metavar="YYYY-MM-DD", help="To this UTC day (included).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (default: standard output).",
+)
+def export_xapi_command(
+    emails: tuple[str, ...],
+    manager_email: str | None,
+    since: str | None,
+    until: str | None,
+    output: Path | None,
+) -> None:
+    """Write a JSON array of xAPI statements, oldest first (everyone unless people are named).
+
+    Statements are written one at a time as they are read; a file appears only when complete.
+    """
+    import os
+    import tempfile
+
+    from lms.activity.service import (
+        ExportError,
+        base_url_from,
+        day_range,
+        find_people,
+        json_array,
+        parse_day,
+        statements,
+    )
+    from lms.people.org import subtree_ids
+    from lms.people.services import find_user_by_email
+
+    try:
+        start, end = day_range(parse_day(since, "--since"), parse_day(until, "--until"))
+    except ExportError as error:
+        raise click.ClickException(str(error)) from error
+    user_ids: list[int] | None = None
+    if emails or manager_email:
+        people, unknown = find_people(db.session, emails)
+        manager = find_user_by_email(db.session, manager_email) if manager_email else None
+        if manager_email and manager is None:
+            unknown.append(manager_email)
+        if unknown:
+            raise click.ClickException(f"No one has the email {', '.join(unknown)}.")
+        selected = {person.id for person in people}
+        if manager is not None:
+            selected |= subtree_ids(db.session, manager.id)
+        user_ids = sorted(selected)
+
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        base_url = base_url_from(current_app.config)
+        for statement in statements(
+            db.session, base_url, user_ids=user_ids, since=start, until=end
+        ):
+            count += 1
+            yield statement
+
+    if output is None:
+        for chunk in json_array(counted()):
+            click.echo(chunk, nl=False)
+    else:
+        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                for chunk in json_array(counted()):
+                    stream.write(chunk)
+            os.replace(temporary, output)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    click.echo(f"Exported {count} statement(s) to {output or 'standard output'}.", err=True)

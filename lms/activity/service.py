@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -12,10 +14,12 @@ from sqlalchemy import select
 from lms.activity.models import VERBS, ActivityEvent
 from lms.database import DbSession
 from lms.people.models import User, utcnow
+from lms.people.services import normalise_email
 
 XAPI_VERSION = "1.0.3"
 # Stable namespace so a statement's id is the same on every export of the same event.
 STATEMENT_NAMESPACE = uuid.UUID("6f1c3a52-7d0e-4b9f-9a43-3c2d0b1e5a77")
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def record(
@@ -70,9 +74,12 @@ def events_for_export(
 
 def to_xapi(event: ActivityEvent, user: User, base_url: str) -> dict[str, Any]:
     """An xAPI 1.0.3 statement for one event."""
-    object_iri = f"{base_url.rstrip('/')}/xapi/{event.object_type}/{event.object_id}"
+    base = base_url.rstrip("/")
+    object_iri = f"{base}/xapi/{event.object_type}/{event.object_id}"
     statement: dict[str, Any] = {
-        "id": str(uuid.uuid5(STATEMENT_NAMESPACE, f"event:{event.id}")),
+        # The deployment's base URL is part of the name: two installations (staging and
+        # production) sending to one LRS must not produce the same id for their event 1.
+        "id": str(uuid.uuid5(STATEMENT_NAMESPACE, f"{base}/event:{event.id}")),
         "actor": {"objectType": "Agent", "name": user.name, "mbox": f"mailto:{user.email}"},
         "verb": {"id": VERBS[event.verb], "display": {"en-US": event.verb}},
         "object": {
@@ -90,6 +97,10 @@ def to_xapi(event: ActivityEvent, user: User, base_url: str) -> dict[str, Any]:
         result: dict[str, Any] = {}
         if "scaled" in event.result:
             result["score"] = {"scaled": round(float(event.result["scaled"]), 4)}
+            raw = event.result.get("score")
+            if isinstance(raw, int | float) and 0 <= raw <= 100:
+                # Attempts record their percentage as "score": xAPI's raw score within min/max.
+                result["score"].update(raw=raw, min=0, max=100)
         if "success" in event.result:
             result["success"] = bool(event.result["success"])
         if "completion" in event.result:
@@ -98,6 +109,7 @@ def to_xapi(event: ActivityEvent, user: User, base_url: str) -> dict[str, Any]:
             key: value
             for key, value in event.result.items()
             if key not in {"scaled", "success", "completion"}
+            and not (key == "score" and "raw" in result.get("score", {}))
         }
         if extensions:
             result["extensions"] = {
@@ -125,3 +137,71 @@ def _activity_type(object_type: str) -> str:
         "check": "http://adlnet.gov/expapi/activities/assessment",
         "baseline": "http://adlnet.gov/expapi/activities/assessment",
     }.get(object_type, "http://adlnet.gov/expapi/activities/objective")
+
+
+# ----------------------------------------------------------------------------------- exporting
+
+
+class ExportError(ValueError):
+    """A bad export request (unknown person, bad date), with a message fit to show."""
+
+
+def base_url_from(config: Mapping[str, Any]) -> str:
+    """The IRI base for statements: one value for the CLI and the endpoint, so ids agree."""
+    return str(config.get("BASE_URL") or DEFAULT_BASE_URL)
+
+
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_day(text: str | None, name: str) -> date | None:
+    """``YYYY-MM-DD`` (a UTC day) or nothing; anything else is an :class:`ExportError`."""
+    if not text:
+        return None
+    if DAY.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ExportError(f"{name} must be a date as YYYY-MM-DD, not {text[:40]!r}")
+
+
+def day_range(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """UTC days to a half-open range of moments: from the start of ``since`` to the end of
+    ``until`` (both days included)."""
+    if since is not None and until is not None and until < since:
+        raise ExportError("until is before since")
+    start = datetime.combine(since, time.min) if since else None
+    end = datetime.combine(until, time.min) + timedelta(days=1) if until else None
+    return start, end
+
+
+def find_people(session: DbSession, emails: Iterable[str]) -> tuple[list[User], list[str]]:
+    """The people with these emails (any case) and the emails no one has."""
+    wanted = {normalise_email(email): email for email in emails}
+    found = list(session.scalars(select(User).where(User.email.in_(wanted))))
+    known = {user.email for user in found}
+    return found, [email for key, email in wanted.items() if key not in known]
+
+
+def statements(
+    session: DbSession,
+    base_url: str,
+    *,
+    user_ids: list[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Iterator[dict[str, Any]]:
+    """xAPI statements for the selected events, oldest first, fetched in batches."""
+    for event, user in events_for_export(session, user_ids=user_ids, since=since, until=until):
+        yield to_xapi(event, user, base_url)
+
+
+def json_array(items: Iterable[Any]) -> Iterator[str]:
+    """A JSON array in pieces, one element at a time, so nothing is held in memory whole."""
+    yield "["
+    separator = "\n"
+    for item in items:
+        yield separator + json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+        separator = ",\n"
+    yield "\n]\n"
