@@ -1,12 +1,14 @@
 """recompute_levels against the real database: stored levels per person and area, the history of
 changes and the "level-changed" events (written only when a level changes), and the overall row.
 
-Answers are written as evidence rows against a published question bank (one question per area
-and difficulty), with chosen answer times, so the recency rules are exercised for real.
+Answers are written as evidence rows against a published question bank (one question version per
+area and difficulty, a fresh question identity per answer), with chosen answer times, so the recency
+rules are exercised for real.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +20,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from lms.activity.models import ActivityEvent
-from lms.courses.models import QuestionVersion
+from lms.courses.models import Question, QuestionVersion
 from lms.courses.vocabulary import COMPETENCIES
 from lms.extensions import db
 from lms.learn.models import Attempt, AttemptAnswer
@@ -82,6 +84,11 @@ def give(app: Flask, bank: Bank, user: User, answers: list[Given]) -> None:
             question_version_id = bank[(item.competency, item.difficulty)]
             question = db.session.get(QuestionVersion, question_version_id)
             assert question is not None
+            # A distinct question identity per answer: only the newest answer to a question counts,
+            # and these tests mean separate pieces of evidence.
+            identity = Question(course_id=question.question.course_id, slug=f"q-{uuid.uuid4().hex}")
+            db.session.add(identity)
+            db.session.flush()
             attempt = Attempt(
                 user_id=user.id,
                 kind="baseline",
@@ -95,7 +102,7 @@ def give(app: Flask, bank: Bank, user: User, answers: list[Given]) -> None:
                 AttemptAnswer(
                     attempt_id=attempt.id,
                     user_id=user.id,
-                    question_id=question.question_id,
+                    question_id=identity.id,
                     question_version_id=question_version_id,
                     competency=item.competency,
                     difficulty=item.difficulty,
@@ -344,3 +351,43 @@ def test_an_area_without_evidence_is_stored_at_0_without_a_change(
         OVERALL: (0, 0.0, 0.0),
     }
     assert history(app, ada) == [] and level_events(app, ada) == []
+
+
+def test_only_the_newest_answer_to_a_question_counts(
+    app: Flask, bank: Bank, make_user: Callable[..., User]
+) -> None:
+    """Retaking a reviewed check must not pile up evidence: repeats of one question count once."""
+    learner = make_user()
+    question_version_id = bank[("evaluating", 3)]
+    with app.app_context():
+        question = db.session.get(QuestionVersion, question_version_id)
+        assert question is not None
+        for number in range(12):
+            attempt = Attempt(
+                user_id=learner.id,
+                kind="check",
+                question_version_ids=[question_version_id],
+                started_at=T0 + timedelta(minutes=number),
+                submitted_at=T0 + timedelta(minutes=number),
+            )
+            db.session.add(attempt)
+            db.session.flush()
+            db.session.add(
+                AttemptAnswer(
+                    attempt_id=attempt.id,
+                    user_id=learner.id,
+                    question_id=question.question_id,
+                    question_version_id=question_version_id,
+                    competency="evaluating",
+                    difficulty=3,
+                    chosen=["a"],
+                    correct=True,
+                    answered_at=T0 + timedelta(minutes=number),
+                )
+            )
+        db.session.commit()
+        db.session.remove()
+    changes, _, _ = recompute(app, learner, "evaluating")
+    # Twelve right answers to distinct hard questions would reach level 4; one question is level 1.
+    assert Change("evaluating", 0, 1) in changes
+    assert stored(app, learner)["evaluating"].level == 1

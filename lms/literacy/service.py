@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.activity.service import record
 from lms.courses.vocabulary import COMPETENCIES
@@ -31,13 +31,20 @@ def current_levels(session: DbSession, user_id: int) -> dict[str, LiteracyLevel]
 def recompute_levels(session: DbSession, user_id: int, competencies: set[str]) -> list[Change]:
     """Recompute the given areas (and overall) from all of the person's answers; record changes."""
     now = utcnow()
+    # Only the newest answer to each question counts: retaking a check whose answers were just
+    # reviewed must not pile up evidence (levels come from evidence, not from repetition).
+    newest_per_question = (
+        select(func.max(AttemptAnswer.id))
+        .where(AttemptAnswer.user_id == user_id, AttemptAnswer.competency.in_(competencies))
+        .group_by(AttemptAnswer.question_id)
+    )
     answers = session.execute(
         select(
             AttemptAnswer.competency,
             AttemptAnswer.difficulty,
             AttemptAnswer.correct,
             AttemptAnswer.answered_at,
-        ).where(AttemptAnswer.user_id == user_id, AttemptAnswer.competency.in_(competencies))
+        ).where(AttemptAnswer.id.in_(newest_per_question))
     ).all()
     evidence: dict[str, list[Evidence]] = {competency: [] for competency in competencies}
     for competency, difficulty, correct, answered_at in answers:
