@@ -14,9 +14,12 @@ from lms.literacy.model import CORE_AREAS
 from lms.people.models import User, utcnow
 
 
-def areas_for(session: DbSession, user: User) -> list[str]:
+def areas_for(session: DbSession, user: User, audiences: set[str] | None = None) -> list[str]:
+    """The core areas, and "leading" for managers and executives (``audiences`` if known)."""
     areas = list(CORE_AREAS)
-    if audiences_for(session, user) & {"managers", "executives"}:
+    if audiences is None:
+        audiences = audiences_for(session, user)
+    if audiences & {"managers", "executives"}:
         areas.append("leading")
     return areas
 
@@ -62,7 +65,17 @@ class Gap:
         return None if self.self_rated is None else self.self_rated - self.measured
 
 
-def self_vs_measured(session: DbSession, user: User) -> list[Gap]:
+def self_vs_measured(
+    session: DbSession,
+    user: User,
+    measured: dict[str, int] | None = None,
+    audiences: set[str] | None = None,
+) -> list[Gap]:
+    """Self-rated against measured level per area (pass ``measured``/``audiences`` if loaded)."""
     rated = latest_self_ratings(session, user.id)
-    measured = level_map(session, user.id)
-    return [Gap(area, rated.get(area), measured.get(area, 0)) for area in areas_for(session, user)]
+    if measured is None:
+        measured = level_map(session, user.id)
+    return [
+        Gap(area, rated.get(area), measured.get(area, 0))
+        for area in areas_for(session, user, audiences)
+    ]

@@ -50,7 +50,9 @@ def home_summary(session: DbSession, user: User, now: datetime) -> HomeSummary:
         row.competency: row
         for row in session.scalars(select(LiteracyLevel).where(LiteracyLevel.user_id == user.id))
     }
-    gaps = self_vs_measured(session, user)
+    audiences = audiences_for(session, user)
+    measured = {name: row.level for name, row in levels.items()}
+    gaps = self_vs_measured(session, user, measured, audiences)
     baseline_done = (
         session.scalar(
             select(Attempt.id)
@@ -86,7 +88,7 @@ def home_summary(session: DbSession, user: User, now: datetime) -> HomeSummary:
         for enrolment, slug, title in rows
     ]
     enrolled = {course.slug for course in courses}
-    recommendations = _recommend(session, user, gaps, enrolled)
+    recommendations = _recommend(session, user, gaps, enrolled, audiences)
     achievements = list(
         session.scalars(
             select(ActivityEvent)
@@ -104,10 +106,9 @@ def home_summary(session: DbSession, user: User, now: datetime) -> HomeSummary:
 
 
 def _recommend(
-    session: DbSession, user: User, gaps: list[Gap], enrolled: set[str]
+    session: DbSession, user: User, gaps: list[Gap], enrolled: set[str], audiences: set[str]
 ) -> list[Recommendation]:
     """Courses for my role that build my weakest areas first."""
-    audiences = audiences_for(session, user)
     measured = {gap.competency: gap.measured for gap in gaps}
     weakest = sorted(measured, key=lambda area: measured[area])
     scored = []

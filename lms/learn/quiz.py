@@ -13,16 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.activity.service import record
-from lms.courses.models import Course, CourseVersion, Module, QuestionVersion
+from lms.courses.models import Course, CourseVersion, Module, ModuleVersion, QuestionVersion
 from lms.database import DbSession
 from lms.learn.models import Attempt, AttemptAnswer, Enrolment, ModuleProgress
 from lms.learn.service import (
     LearnError,
     complete_module,
     course_progress,
+    find_enrolment,
     get_progress,
     maybe_complete_course,
 )
@@ -322,47 +325,58 @@ class AlreadySubmitted(LearnError):
 def submit_attempt(
     session: DbSession, user: User, attempt: Attempt, answers: dict[int, list[str]]
 ) -> SubmitResult:
-    """Score an attempt exactly once. ``answers`` maps question version id -> chosen option keys."""
+    """Score an attempt exactly once. ``answers`` maps question version id -> chosen option keys.
+
+    The answers are scored first; then a single conditional UPDATE claims the attempt (still
+    unsubmitted, this person's) and stores the score. Whoever's UPDATE changes the row scored the
+    attempt; any other submission, concurrent or later, changes nothing and is refused. The unique
+    (attempt, question) constraint on answers backs the claim up in the database.
+    """
     now = utcnow()
     if attempt.deadline_at is not None and now > attempt.deadline_at + timedelta(seconds=5):
         raise LearnError("The time for this attempt has run out; it was not scored.")
-    claimed = session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.user_id == user.id, Attempt.submitted_at.is_(None))
-        .values(submitted_at=now)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise AlreadySubmitted("This attempt has already been submitted.")
-    session.refresh(attempt)
     questions = attempt_questions(session, attempt)
-    correct_count = 0
+    seconds_taken = int((now - attempt.started_at).total_seconds())
+    rows: list[dict[str, Any]] = []
     competencies: set[str] = set()
     for question in questions:
         valid_keys = {option["key"] for option in question.options}
         chosen = sorted(set(answers.get(question.id, [])) & valid_keys)
         if not question.multiple_answers:
             chosen = chosen[:1]
-        is_correct = set(chosen) == question.correct_keys
-        correct_count += is_correct
         competencies.add(question.competency)
-        session.add(
-            AttemptAnswer(
-                attempt_id=attempt.id,
-                user_id=user.id,
-                question_id=question.question_id,
-                question_version_id=question.id,
-                competency=question.competency,
-                difficulty=question.difficulty,
-                chosen=chosen,
-                correct=is_correct,
-                answered_at=now,
-                seconds_taken=int((now - attempt.started_at).total_seconds()),
-            )
+        rows.append(
+            {
+                "attempt_id": attempt.id,
+                "user_id": user.id,
+                "question_id": question.question_id,
+                "question_version_id": question.id,
+                "competency": question.competency,
+                "difficulty": question.difficulty,
+                "chosen": chosen,
+                "correct": set(chosen) == question.correct_keys,
+                "answered_at": now,
+                "seconds_taken": seconds_taken,
+            }
         )
+    correct_count = sum(1 for row in rows if row["correct"])
     score = round(100 * correct_count / len(questions), 1) if questions else 0.0
-    attempt.score = score
-    attempt.passed = score >= attempt.pass_mark
-    session.flush()  # the unique (attempt, question) constraint fires here if anything slipped by
+    passed = score >= attempt.pass_mark
+    claimed = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.user_id == user.id, Attempt.submitted_at.is_(None))
+        .values(submitted_at=now, score=score, passed=passed)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadySubmitted("This attempt has already been submitted.")
+    # The row now holds these values; the object learns them without another query.
+    set_committed_value(attempt, "submitted_at", now)
+    set_committed_value(attempt, "score", score)
+    set_committed_value(attempt, "passed", passed)
+    if rows:
+        # One multi-row INSERT; the unique (attempt, question) constraint fires if anything slipped.
+        session.execute(insert(AttemptAnswer), rows)
     course_completed = _after_scoring(session, user, attempt, now)
     changes = recompute_levels(session, user.id, competencies) if competencies else []
     learning_progressed.send(
@@ -389,15 +403,22 @@ def _after_scoring(session: DbSession, user: User, attempt: Attempt, now: dateti
             at=now,
         )
         return False
-    course = session.get(Course, attempt.course_id)
-    version = (
-        session.get(CourseVersion, attempt.course_version_id) if attempt.course_version_id else None
+    found = (
+        session.execute(
+            select(Course, CourseVersion)
+            .join(CourseVersion, CourseVersion.course_id == Course.id)
+            .where(CourseVersion.id == attempt.course_version_id)
+            .options(defer(CourseVersion.source), defer(CourseVersion.overview_html))
+        ).first()
+        if attempt.course_version_id
+        else None
     )
-    if course is None or version is None:
+    if found is None:
         return False
+    course, version = found
+    module = session.get(Module, attempt.module_id) if attempt.module_id else None
     object_id = course.slug
     if attempt.kind == "check" and attempt.module_id:
-        module = session.get(Module, attempt.module_id)
         object_id = f"{course.slug}/{module.slug if module else attempt.module_id}"
     record(
         session,
@@ -410,29 +431,40 @@ def _after_scoring(session: DbSession, user: User, attempt: Attempt, now: dateti
         result=result,
         at=now,
     )
-    enrolment = session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
-    )
+    enrolment = find_enrolment(session, user.id, course.id)
     if enrolment is not None:
         enrolment.last_active_at = now
-    if attempt.kind == "check" and attempt.passed and attempt.module_id:
-        progress = get_progress(session, user.id, attempt.module_id)
-        module = session.get(Module, attempt.module_id)
-        if progress is None and module is not None:
+    if not attempt.passed:
+        return False  # a failed attempt completes nothing
+    if attempt.kind == "check" and module is not None:
+        progress = get_progress(session, user.id, module.id)
+        if progress is None:
             # Passed before marking the module read: keep the pass, so reading completes it.
             progress = ModuleProgress(
                 user_id=user.id, module_id=module.id, course_id=course.id, opened_at=now
             )
             session.add(progress)
-        if progress is not None and module is not None:
-            if progress.check_passed_at is None:
-                progress.check_passed_at = now
-            if progress.completed_at is None and progress.read_at is not None:
-                title = next(
-                    (m.title for m in version.modules if m.module_id == module.id), module.slug
+        if progress.check_passed_at is None:
+            progress.check_passed_at = now
+        if progress.completed_at is None and progress.read_at is not None:
+            title = session.scalar(
+                select(ModuleVersion.title).where(
+                    ModuleVersion.course_version_id == version.id,
+                    ModuleVersion.module_id == module.id,
                 )
-                complete_module(session, user.id, course, progress, module.slug, title, now)
-    return maybe_complete_course(session, user.id, course, version)
+            )
+            complete_module(session, user.id, course, progress, module.slug, title or "", now)
+        else:
+            return False  # nothing newly complete
+    return maybe_complete_course(
+        session,
+        user.id,
+        course,
+        version,
+        enrolment,
+        enrolment_known=True,
+        quiz_passed=attempt.kind == "quiz",
+    )
 
 
 @dataclass

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import defer
 
 from lms.activity.service import record
 from lms.courses.models import Course, CourseVersion, Module, ModuleVersion
@@ -66,6 +67,7 @@ def published_courses(session: DbSession) -> list[tuple[Course, CourseVersion]]:
         select(Course, CourseVersion)
         .join(CourseVersion, CourseVersion.id == Course.current_version_id)
         .order_by(CourseVersion.title)
+        .options(defer(CourseVersion.source), defer(CourseVersion.overview_html))
     ).all()
     return [(course, version) for course, version in rows]
 
@@ -118,13 +120,48 @@ def catalog(session: DbSession, user: User, filters: CatalogFilters) -> list[Cat
     return entries
 
 
+# Page views never need a version's source files (a JSON map of every Markdown file, tens of KB).
+WITHOUT_SOURCE = defer(CourseVersion.source)
+
+
 def get_published(session: DbSession, slug: str) -> tuple[Course, CourseVersion] | None:
     row = session.execute(
         select(Course, CourseVersion)
         .join(CourseVersion, CourseVersion.id == Course.current_version_id)
         .where(Course.slug == slug)
+        .options(WITHOUT_SOURCE)
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def get_published_for(
+    session: DbSession, user_id: int, slug: str
+) -> tuple[Course, CourseVersion, Enrolment | None] | None:
+    """The live course with the person's enrolment (or None): one query."""
+    row = session.execute(
+        select(Course, CourseVersion, Enrolment)
+        .join(CourseVersion, CourseVersion.id == Course.current_version_id)
+        .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id))
+        .where(Course.slug == slug)
+        .options(WITHOUT_SOURCE)
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def get_module_page(
+    session: DbSession, user_id: int, slug: str, module_slug: str
+) -> tuple[Course, CourseVersion, ModuleVersion, Enrolment | None] | None:
+    """The live course, its module ``module_slug`` and the person's enrolment: one query."""
+    row = session.execute(
+        select(Course, CourseVersion, ModuleVersion, Enrolment)
+        .join(CourseVersion, CourseVersion.id == Course.current_version_id)
+        .join(ModuleVersion, ModuleVersion.course_version_id == CourseVersion.id)
+        .join(Module, and_(Module.id == ModuleVersion.module_id, Module.slug == module_slug))
+        .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id))
+        .where(Course.slug == slug)
+        .options(WITHOUT_SOURCE, defer(CourseVersion.overview_html))
+    ).first()
+    return (row[0], row[1], row[2], row[3]) if row else None
 
 
 @dataclass
@@ -177,9 +214,30 @@ class CourseProgress:
 
 
 def course_progress(
-    session: DbSession, user_id: int, course: Course, version: CourseVersion
+    session: DbSession,
+    user_id: int,
+    course: Course,
+    version: CourseVersion,
+    enrolment: Enrolment | None = None,
+    *,
+    enrolment_known: bool = False,
 ) -> CourseProgress:
-    """The course's live modules with this person's progress: two queries."""
+    """The course's live modules with this person's progress: two queries, or one when the
+    enrolment is already known (``enrolment_known``; ``enrolment`` may then be None)."""
+    if not enrolment_known:
+        enrolment = find_enrolment(session, user_id, course.id)
+    return CourseProgress(course, version, enrolment, module_entries(session, user_id, version))
+
+
+def find_enrolment(session: DbSession, user_id: int, course_id: int) -> Enrolment | None:
+    found: Enrolment | None = session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+    )
+    return found
+
+
+def module_entries(session: DbSession, user_id: int, version: CourseVersion) -> list[ModuleEntry]:
+    """The version's modules in order, with this person's progress: one query."""
     rows = session.execute(
         select(
             ModuleVersion.module_id,
@@ -199,10 +257,7 @@ def course_progress(
         .where(ModuleVersion.course_version_id == version.id)
         .order_by(ModuleVersion.position)
     ).all()
-    enrolment = session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id)
-    )
-    modules = [
+    return [
         ModuleEntry(
             module_id=row[0],
             slug=row[1],
@@ -215,7 +270,6 @@ def course_progress(
         )
         for row in rows
     ]
-    return CourseProgress(course, version, enrolment, modules)
 
 
 def enrol(
@@ -329,17 +383,31 @@ def complete_module(
 
 
 def maybe_complete_course(
-    session: DbSession, user_id: int, course: Course, version: CourseVersion
+    session: DbSession,
+    user_id: int,
+    course: Course,
+    version: CourseVersion,
+    enrolment: Enrolment | None = None,
+    *,
+    enrolment_known: bool = False,
+    quiz_passed: bool = False,
 ) -> bool:
-    """Mark the enrolment complete when every live module is complete and any quiz passed."""
+    """Mark the enrolment complete when every live module is complete and any quiz passed.
+
+    ``enrolment_known``: ``enrolment`` is the person's enrolment (or None), already loaded;
+    ``quiz_passed``: the caller has just scored a passing final quiz.
+    """
     from lms.learn.models import Attempt
 
     session.flush()
-    progress = course_progress(session, user_id, course, version)
-    enrolment = progress.enrolment
-    if enrolment is None or enrolment.completed_at is not None or not progress.all_modules_complete:
+    if not enrolment_known:
+        enrolment = find_enrolment(session, user_id, course.id)
+    if enrolment is None or enrolment.completed_at is not None:
         return False
-    if version.quiz_settings:
+    modules = module_entries(session, user_id, version)
+    if not modules or not all(module.completed for module in modules):
+        return False
+    if version.quiz_settings and not quiz_passed:
         passed = session.scalar(
             select(func.count(Attempt.id)).where(
                 Attempt.user_id == user_id,

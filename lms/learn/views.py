@@ -57,8 +57,13 @@ def catalog() -> Any:
 
 @bp.get("/courses/<slug>")
 def course(slug: str) -> Any:
-    course, version = _published_or_404(slug)
-    progress = service.course_progress(db.session, current_user.id, course, version)
+    found = service.get_published_for(db.session, current_user.id, slug)
+    if found is None:
+        abort(404)
+    course, version, enrolment = found
+    progress = service.course_progress(
+        db.session, current_user.id, course, version, enrolment, enrolment_known=True
+    )
     quiz_status = (
         quiz.quiz_status(db.session, current_user, course, version)
         if version.quiz_settings and progress.enrolment
@@ -89,14 +94,16 @@ def enrol(slug: str) -> Response:
 
 @bp.get("/courses/<slug>/<module_slug>")
 def module(slug: str, module_slug: str) -> Any:
-    course, version = _published_or_404(slug)
-    module_version = service.get_module_version(db.session, version, module_slug)
-    if module_version is None:
+    found = service.get_module_page(db.session, current_user.id, slug, module_slug)
+    if found is None:
         abort(404)
-    progress = service.course_progress(db.session, current_user.id, course, version)
-    if progress.enrolment is None:
+    course, version, module_version, enrolment = found
+    if enrolment is None:
         flash("Enrol in the course to start reading.", "info")
         return redirect(url_for("learn.course", slug=slug))
+    progress = service.course_progress(
+        db.session, current_user.id, course, version, enrolment, enrolment_known=True
+    )
     entry = next(m for m in progress.modules if m.module_id == module_version.module_id)
     index = progress.modules.index(entry)
     following = progress.modules[index + 1] if index + 1 < len(progress.modules) else None
@@ -205,21 +212,22 @@ def attempt(attempt_id: int) -> Any:
 
 
 def _attempt_context(attempt: Attempt) -> dict[str, Any]:
-    version = attempt.course_version
-    return {
-        "course_title": version.title if version else "Where do I stand?",
-        "course_slug": version.course.slug if version else None,
-        "module_slug": _module_slug(attempt),
-    }
+    """Course title, course slug and module slug for an attempt's pages: one query at most."""
+    if attempt.course_version_id is None:
+        return {"course_title": "Where do I stand?", "course_slug": None, "module_slug": None}
+    from sqlalchemy import select
 
+    from lms.courses.models import Course, CourseVersion, Module
 
-def _module_slug(attempt: Attempt) -> str | None:
-    if attempt.module_id is None:
-        return None
-    from lms.courses.models import Module
-
-    module = db.session.get(Module, attempt.module_id)
-    return module.slug if module else None
+    row = db.session.execute(
+        select(CourseVersion.title, Course.slug, Module.slug)
+        .join(Course, Course.id == CourseVersion.course_id)
+        .outerjoin(Module, Module.id == attempt.module_id)
+        .where(CourseVersion.id == attempt.course_version_id)
+    ).first()
+    if row is None:
+        return {"course_title": "Where do I stand?", "course_slug": None, "module_slug": None}
+    return {"course_title": row[0], "course_slug": row[1], "module_slug": row[2]}
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
