@@ -1,9 +1,18 @@
-/* Author workspace: live preview while editing, and jumping to a problem's line.
+/* Author workspace: live preview while editing, jumping to a problem's line, confirming deletes.
    Progressive enhancement only: without this script the Preview button does the same on the server.
    No inline script anywhere (the CSP forbids it); the preview HTML comes from our own server, already
    sanitized exactly as it is for learners. */
 (function () {
   "use strict";
+
+  // Forms that throw work away ask first.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (element) {
+    element.addEventListener("submit", function (event) {
+      if (!window.confirm(element.getAttribute("data-confirm"))) {
+        event.preventDefault();
+      }
+    });
+  });
 
   var form = document.querySelector("form[data-preview-url]");
   if (!form) {

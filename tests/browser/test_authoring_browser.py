@@ -93,7 +93,7 @@ def test_an_author_edits_a_module_sees_the_preview_validates_and_publishes(
     page.get_by_role("link", name="Tiny course").click()
     page.get_by_role("button", name="Edit (start a draft from the live version)").click()
     expect(page.get_by_role("heading", name="Draft of tiny-course")).to_be_visible()
-    page.get_by_role("link", name="01-first.md").click()
+    page.get_by_role("link", name="Edit 01-first.md").click()
 
     editor = page.locator("#editor")
     expect(page.locator("form.editor-form[data-enhanced=true]")).to_have_count(1)
@@ -149,7 +149,7 @@ def test_the_preview_button_works_without_javascript(
         log_in(page, author.email, PASSWORD)
         page.goto(f"/author/courses/{SLUG}")
         page.get_by_role("button", name="Edit (start a draft from the live version)").click()
-        page.get_by_role("link", name="02-second.md").click()
+        page.get_by_role("link", name="Edit 02-second.md").click()
         editor = page.locator("#editor")
         editor.fill(textarea_text(page).replace("Second lesson.", "### Without script"))
         page.get_by_role("button", name="Preview").click()
@@ -259,7 +259,7 @@ def test_authored_attacks_render_inert_for_learners_and_in_the_preview(
     # The author's preview: server-rendered, then refreshed through the script (innerHTML).
     page.goto(f"/author/courses/{SLUG}")
     page.get_by_role("button", name="Edit (start a draft from the live version)").click()
-    page.get_by_role("link", name="01-first.md").click()
+    page.get_by_role("link", name="Edit 01-first.md").click()
     expect(page.locator("#preview").get_by_text("The end of the attacks.")).to_be_visible()
     assert_inert(page, dialogs, csp, PREVIEW_LESSON)
     page.locator("#editor").press("Control+End")
