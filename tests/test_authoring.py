@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from lms.authoring.models import CourseDraft
 from lms.courses.format import parse_course
@@ -757,3 +758,43 @@ def test_an_admin_can_edit_and_publish_any_course_and_the_owner_stays(
         assert course.current_version is not None
         assert course.current_version.published_by_id == admin.id
         db.session.remove()
+
+
+def test_a_publish_that_loses_a_race_is_refused_whole_and_the_draft_is_kept(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    text = good_course_files()["02-second.md"].decode().replace("Second lesson.", "Mine.")
+    assert save(client, draft_url, "02-second.md", text).status_code == 302
+    with app.app_context():
+        engine = db.engine
+    theirs = good_course_files()
+    theirs["01-first.md"] = theirs["01-first.md"].replace(b"First lesson.", b"Theirs.")
+    fired: list[bool] = []
+
+    def someone_else_publishes_first(session: Session, *_: Any) -> None:
+        # When this request is about to write its new version, another publish commits first.
+        if fired or not any(isinstance(row, CourseVersion) for row in session.new):
+            return
+        fired.append(True)
+        source, _problems = parse_course(SLUG, theirs, known_courses=set())
+        assert source is not None
+        with Session(engine) as other:
+            publish_course(other, source, None)
+            other.commit()
+
+    event.listen(Session, "before_flush", someone_else_publishes_first)
+    try:
+        response = client.post(f"{draft_url}/publish", data={"csrf_token": token(client)})
+    finally:
+        event.remove(Session, "before_flush", someone_else_publishes_first)
+    assert fired
+    assert response.status_code == 409
+    assert "Someone published this course at the same moment" in response.get_data(as_text=True)
+    assert live_number(app) == 2 and row_count(app, CourseVersion) == 2
+    assert row_count(app, CourseDraft) == 1  # the draft is kept: publish again
+    assert "Version 2 was published since you started this draft" in page(client, draft_url)
+    assert post_publish(client, draft_url) == 302
+    assert live_number(app) == 3
