@@ -1,0 +1,1 @@
+"""The team dashboard: a manager's view of their org subtree (levels, engagement, people)."""
