@@ -15,6 +15,7 @@ from lms.learn.models import Attempt, AttemptAnswer, Enrolment, ModuleProgress, 
 from lms.literacy.models import LevelChange, LiteracyLevel
 from lms.notifications.models import Notification
 from lms.people.models import AuthSession, PasswordToken, User
+from lms.recognition.kudos_models import Certificate, Kudos
 from lms.recognition.models import Badge, BadgeAward, RecognitionSettings
 
 __all__ = [
@@ -24,11 +25,13 @@ __all__ = [
     "AuthSession",
     "Badge",
     "BadgeAward",
+    "Certificate",
     "Course",
     "CourseAsset",
     "CourseDraft",
     "CourseVersion",
     "Enrolment",
+    "Kudos",
     "LevelChange",
     "LiteracyLevel",
     "Module",
