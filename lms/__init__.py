@@ -42,6 +42,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from lms.authoring.views import bp as authoring_bp
     from lms.learn.views import bp as learn_bp
     from lms.main.views import bp as main_bp
+    from lms.openbadges.views import bp as openbadges_bp
+    from lms.recognition.views import bp as recognition_bp
     from lms.team.views import bp as team_bp
 
     app.register_blueprint(main_bp)
@@ -50,6 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(authoring_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(activity_bp)
+    app.register_blueprint(recognition_bp)
+    app.register_blueprint(openbadges_bp)
     app.register_blueprint(team_bp)
 
     from lms.cli import register_cli

@@ -255,3 +255,17 @@ def export_xapi_command(
             Path(temporary).unlink(missing_ok=True)
             raise
     click.echo(f"Exported {count} statement(s) to {output or 'standard output'}.", err=True)
+
+
+badges_cli = AppGroup("badges", help="Badges, Open Badges keys and credentials, certificates.")
+lms_cli.add_command(badges_cli)
+
+
+def _add_open_badges_commands() -> None:
+    from lms.openbadges.cli import COMMANDS
+
+    for command in COMMANDS:
+        badges_cli.add_command(command)
+
+
+_add_open_badges_commands()

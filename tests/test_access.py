@@ -19,6 +19,25 @@ from lms.people.models import User
 from tests.conftest import PASSWORD, csrf_token, example_path, login, table_snapshot
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.set_password_with_token", "main.healthz", "static"}
+# Open Badges verification must work for anyone holding a link (docs/open-badges.md).
+PUBLIC_ENDPOINTS |= {
+    "openbadges.issuer",
+    "openbadges.badge_class",
+    "openbadges.badge_image",
+    "openbadges.assertion",
+    "openbadges.revocation_list",
+    "openbadges.award_verification",
+    "openbadges.badge_page",
+    "openbadges.framework",
+    "openbadges.jwks",
+    "openbadges.profile_v3",
+    "openbadges.achievement",
+    "openbadges.course_achievement",
+    "openbadges.revocations_v3",
+    "openbadges.verify",
+    "recognition.certificate",
+    "recognition.certificate_verification",
+}
 
 
 def is_public(app: Flask, rule: Rule) -> bool:
