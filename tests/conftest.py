@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import NumberConverter
@@ -78,14 +78,12 @@ def app(database_url: str, app_config: dict[str, Any], tmp_path: Path) -> Iterat
 
 
 def _empty_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
+    # DELETE, children first, on both backends: on PostgreSQL a TRUNCATE of every table costs
+    # ~0.3 s per test, DELETE of the few rows a test leaves ~10 ms. Ids are not reset: no test may
+    # rely on them.
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture
