@@ -50,6 +50,7 @@ def make_badge(
     name: str = "Prompt Pro",
     alignments: list[dict[str, Any]] | None = None,
     criteria_html: str = "<p>Complete <strong>Prompting basics</strong>.</p>",
+    criteria: dict[str, Any] | None = None,
 ) -> int:
     with app.app_context():
         badge = Badge(
@@ -57,7 +58,7 @@ def make_badge(
             name=name,
             description=f"{name}: awarded for real, checked learning.",
             criteria_html=criteria_html,
-            criteria={"type": "course-completed", "course": "prompting-basics"},
+            criteria=criteria or {"type": "course-completed", "course": "prompting-basics"},
             alignments=alignments if alignments is not None else DEFAULT_ALIGNMENTS,
             image_svg="<svg xmlns='http://www.w3.org/2000/svg'/>",
             image_png=tiny_png(),

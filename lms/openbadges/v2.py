@@ -115,13 +115,23 @@ def describe_evidence(evidence: dict[str, Any]) -> str:
         parts.append(f"Completed the course {evidence.get('course_title') or evidence['course']}.")
     if isinstance(evidence.get("courses"), list):
         parts.append(f"Completed the courses {', '.join(map(str, evidence['courses']))}.")
-    if "competency" in evidence and "level" in evidence:
+    if evidence.get("competency") == "overall" and "level" in evidence:
+        parts.append(f"Reached overall level {evidence['level']}.")
+    elif "competency" in evidence and "level" in evidence:
         parts.append(
             f"Reached level {evidence['level']} in {competency_name(str(evidence['competency']))}."
         )
     elif "level" in evidence:
         parts.append(f"Reached overall level {evidence['level']}.")
-    handled = {"course", "course_title", "courses", "competency", "level"}
+    if evidence.get("baseline") == "done":
+        parts.append("Took the baseline assessment.")
+    if "weeks" in evidence:
+        parts.append(f"Learned in {evidence['weeks']} different weeks.")
+    if evidence.get("role") in {"manager", "executive"}:
+        parts.append(f"Led by example as {'an' if evidence['role'] == 'executive' else 'a'} "
+                     f"{evidence['role']}.")
+    handled = {"course", "course_title", "courses", "competency", "level", "baseline", "weeks",
+               "latest_week", "role"}
     for key, value in sorted(evidence.items()):
         if key not in handled and isinstance(value, str | int | float):
             parts.append(f"{key.replace('_', ' ').capitalize()}: {value}.")
