@@ -603,3 +603,109 @@ def test_a_learner_never_sees_a_question_block_as_lesson_text(
     html = page(client, "/courses/lesson-only/m")
     assert "Lesson text of m" in html
     assert "Which option fits" not in html and "Option a of" not in html
+
+
+# ---------------------------------------------------------------------------------- home page
+
+
+def recommended_section(html: str) -> str:
+    section = html.split('id="next-heading"', 1)[1].split("</section>", 1)[0]
+    return section.split("<h3>Recommended</h3>", 1)[1] if "<h3>Recommended</h3>" in section else ""
+
+
+def test_the_home_page_recommends_courses_for_the_role_that_build_weak_areas(
+    app: Flask,
+    publish: Callable[[CourseSpec], int],
+    make_user: Callable[..., User],
+    logged_in: Callable[[User], FlaskClient],
+) -> None:
+    for spec in three_courses():
+        publish(spec)
+    publish(
+        CourseSpec(
+            slug="leading-teams",
+            title="Leading teams",
+            audience=("managers",),
+            competencies=("leading",),
+            modules=[ModuleSpec("one")],
+        )
+    )
+    engineer = make_user(job_function="engineering")
+    client = logged_in(engineer)
+    recommended = recommended_section(page(client, "/"))
+    assert "Engineering drafts" in recommended and "Everyone basics" in recommended
+    assert "Builds Evaluating outputs, for your role" in recommended
+    assert "Builds Foundations, for everyone" in recommended
+    # Courses for other roles are for the catalog, not the learner's short list.
+    assert "Sales pitches" not in recommended and "Leading teams" not in recommended
+
+    # Already at the course's target level in its area: nothing to gain, not recommended.
+    from lms.literacy.models import LiteracyLevel
+    from lms.people.models import utcnow
+
+    with app.app_context():
+        db.session.add(
+            LiteracyLevel(
+                user_id=engineer.id,
+                competency="evaluating",
+                level=2,
+                score=0.6,
+                evidence=5.0,
+                changed_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+    recommended = recommended_section(page(client, "/"))
+    assert "Engineering drafts" not in recommended and "Everyone basics" in recommended
+    # Enrolled: listed under "My courses" instead.
+    enrol_in(client, "everyone-basics")
+    html = page(client, "/")
+    assert "Everyone basics" not in recommended_section(html)
+    assert re.search(r'My courses.*href="/courses/everyone-basics">Everyone basics', html, re.S)
+
+
+def test_a_manager_is_recommended_courses_for_leaders(
+    app: Flask,
+    publish: Callable[[CourseSpec], int],
+    make_user: Callable[..., User],
+    logged_in: Callable[[User], FlaskClient],
+) -> None:
+    publish(
+        CourseSpec(
+            slug="leading-teams",
+            title="Leading teams",
+            audience=("managers",),
+            competencies=("leading",),
+            modules=[ModuleSpec("one")],
+        )
+    )
+    manager = make_user(job_function="engineering")
+    make_user(manager=manager)
+    recommended = recommended_section(page(logged_in(manager), "/"))
+    assert "Leading teams" in recommended
+    assert "Builds Leading adoption, for leaders like you" in recommended
+
+
+def test_recent_achievements_leave_out_levels_that_fell(
+    app: Flask, engineer: User, logged_in: Callable[[User], FlaskClient]
+) -> None:
+    from lms.activity.service import record
+
+    with app.app_context():
+        for previous, level in ((0, 2), (2, 1)):
+            record(
+                db.session,
+                engineer.id,
+                "level-changed",
+                "competency",
+                "evaluating",
+                object_name="Evaluating outputs",
+                result={"level": level, "previous": previous},
+            )
+        db.session.commit()
+        db.session.remove()
+    html = page(logged_in(engineer), "/")
+    assert "Evaluating outputs: level 0 → 2" in html
+    assert "level 2 → 1" not in html

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from lms.activity.models import ActivityEvent
 from lms.courses.models import Course, CourseVersion
+from lms.courses.vocabulary import COMPETENCIES
 from lms.database import DbSession
 from lms.learn.baseline import Gap, self_vs_measured
 from lms.learn.models import Attempt, Enrolment
@@ -98,11 +99,19 @@ def home_summary(session: DbSession, user: User, now: datetime) -> HomeSummary:
                 | ((ActivityEvent.verb == "completed") & (ActivityEvent.object_type == "course")),
             )
             .order_by(ActivityEvent.occurred_at.desc(), ActivityEvent.id.desc())
-            .limit(6)
+            .limit(24)
         )
     )
+    # A level that went down is recorded, but it is no achievement.
+    achievements = [event for event in achievements if not _level_fell(event)][:6]
     overall = levels[OVERALL].level if OVERALL in levels else 0
     return HomeSummary(overall, gaps, baseline_done, courses, recommendations, achievements)
+
+
+def _level_fell(event: ActivityEvent) -> bool:
+    if event.verb != "level-changed" or not event.result:
+        return False
+    return int(event.result.get("level", 0)) < int(event.result.get("previous", 0))
 
 
 def _recommend(
@@ -113,9 +122,8 @@ def _recommend(
     weakest = sorted(measured, key=lambda area: measured[area])
     scored = []
     for course, version in published_courses(session):
-        if course.slug in enrolled:
-            continue
-        fits_role = bool(audiences.intersection(version.audience))
+        if course.slug in enrolled or not audiences.intersection(version.audience):
+            continue  # enrolled already, or meant for other roles (the catalog lists those)
         gains = [
             area for area in version.competencies if measured.get(area, 0) < version.target_level
         ]
@@ -127,18 +135,21 @@ def _recommend(
             else len(weakest)
         )
         ready = all(p in enrolled for p in version.prerequisites) or not version.prerequisites
-        role_note = "for your role" if user.job_function in version.audience else "for everyone"
-        if "managers" in version.audience or "executives" in version.audience:
+        if user.job_function in version.audience:
+            role_note = "for your role"
+        elif audiences.intersection(version.audience) & {"managers", "executives"}:
             role_note = "for leaders like you"
-        reason = f"Builds {', '.join(gains[:2])}, {role_note}"
+        else:
+            role_note = "for everyone"
+        names = [COMPETENCIES.get(area, area) for area in gains[:2]]
+        reason = f"Builds {' and '.join(names)}, {role_note}"
         scored.append(
             (
-                not fits_role,
                 not ready,
                 rank,
                 version.title,
                 Recommendation(course.slug, version.title, version.summary, reason),
             )
         )
-    scored.sort(key=lambda item: item[:4])
-    return [item[4] for item in scored[:3]]
+    scored.sort(key=lambda item: item[:3])
+    return [item[3] for item in scored[:3]]
