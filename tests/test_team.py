@@ -154,7 +154,7 @@ class Builder:
             )
         )
 
-    def badge(self, user: int, slug: str, *, revoked: bool = False) -> None:
+    def badge(self, user: int, slug: str, *, revoked: bool = False, at: datetime = NOW) -> None:
         if slug not in self.badges:
             badge = Badge(
                 slug=slug,
@@ -175,8 +175,8 @@ class Builder:
                 badge_id=self.badges[slug],
                 user_id=user,
                 recipient_salt="salt",
-                awarded_at=NOW,
-                revoked_at=NOW if revoked else None,
+                awarded_at=at,
+                revoked_at=at if revoked else None,
             )
         )
 
@@ -204,27 +204,30 @@ class World:
         return self.ids[name]
 
 
-def build_world(app: Flask) -> World:
+def build_world(app: Flask, now: datetime = NOW) -> World:
     """boss -> lead -> (ann, bob, eve); boss -> cat; boss -> dan (deactivated).
     other -> oz: an outsider team with data of its own (must never count)."""
     world = World()
-    starts = week_starts(NOW, 12)
+    starts = week_starts(now, 12)
+
+    def ago(days: float) -> datetime:
+        return days_ago(days, now)
 
     def in_week(index: int) -> datetime:
         return starts[index] + timedelta(days=2, hours=12)
 
     with app.app_context():
         b = Builder()
-        boss = b.person("Bo Boss", created_at=days_ago(400), title="Director")
-        lead = b.person("Lee Lead", boss, created_at=days_ago(120), title="Team lead")
-        ann = b.person("Ann Archer", lead, created_at=days_ago(100), email="ann@team.example.com")
+        boss = b.person("Bo Boss", created_at=ago(400), title="Director")
+        lead = b.person("Lee Lead", boss, created_at=ago(120), title="Team lead")
+        ann = b.person("Ann Archer", lead, created_at=ago(100), email="ann@team.example.com")
         bob = b.person("Bob Brown", lead, function="sales", created_at=in_week(0) - timedelta(10))
-        eve = b.person("Eve Evans", lead, created_at=days_ago(20))
+        eve = b.person("Eve Evans", lead, created_at=ago(20))
         # Created after her first assignment (imported history): invited = the assignment.
-        cat = b.person("Cat Carter", boss, created_at=days_ago(10))
+        cat = b.person("Cat Carter", boss, created_at=ago(10))
         dan = b.person("Dan Gone", boss, active=False)
-        other = b.person("Ola Other", created_at=days_ago(400))
-        oz = b.person("=Oz Outsider", other, created_at=days_ago(300), email="oz@team.example.com")
+        other = b.person("Ola Other", created_at=ago(400))
+        oz = b.person("=Oz Outsider", other, created_at=ago(300), email="oz@team.example.com")
         world.ids.update(
             boss=boss, lead=lead, ann=ann, bob=bob, eve=eve, cat=cat, dan=dan, other=other, oz=oz
         )
@@ -242,62 +245,62 @@ def build_world(app: Flask) -> World:
             (oz, "evaluating", 4),
         ]:
             b.level(person, competency, level)
-        b.change(ann, OVERALL, 0, 1, days_ago(50))
-        b.change(ann, OVERALL, 1, 3, days_ago(5))
-        b.change(ann, "evaluating", 0, 2, days_ago(5))
+        b.change(ann, OVERALL, 0, 1, ago(50))
+        b.change(ann, OVERALL, 1, 3, ago(5))
+        b.change(ann, "evaluating", 0, 2, ago(5))
 
         # Activity. First events: lead 20 days after invitation, ann 4, bob 10, cat 2.
-        b.event(lead, days_ago(100))
-        b.event(ann, days_ago(96))
+        b.event(lead, ago(100))
+        b.event(ann, ago(96))
         b.event(ann, in_week(10))
-        b.event(ann, NOW - timedelta(hours=2))
-        b.event(ann, NOW - timedelta(hours=1))
+        b.event(ann, now - timedelta(hours=2))
+        b.event(ann, now - timedelta(hours=1))
         b.event(bob, in_week(0))
         b.event(bob, in_week(10))
-        b.event(cat, days_ago(58))  # week 3
+        b.event(cat, ago(58))  # week 3
         b.event(cat, in_week(5))
-        b.event(dan, NOW - timedelta(hours=1))
-        b.event(oz, NOW - timedelta(hours=1))
-        b.event(oz, days_ago(300))
+        b.event(dan, now - timedelta(hours=1))
+        b.event(oz, now - timedelta(hours=1))
+        b.event(oz, ago(300))
 
         # Enrolments: assigned lead (done), ann (overdue), bob (open), cat (overdue).
         b.enrol(
             lead,
             "course-a",
             source="assigned",
-            enrolled_at=days_ago(90),
-            due_at=days_ago(60),
-            completed_at=days_ago(70),
+            enrolled_at=ago(90),
+            due_at=ago(60),
+            completed_at=ago(70),
         )
-        b.enrol(ann, "course-a", source="assigned", enrolled_at=days_ago(10), due_at=days_ago(1))
-        b.enrol(ann, "course-b", enrolled_at=days_ago(10))
-        b.enrol(bob, "course-b", enrolled_at=days_ago(60))
-        b.enrol(bob, "course-a", source="assigned", enrolled_at=days_ago(60), due_at=days_ago(-10))
-        b.enrol(cat, "course-a", source="assigned", enrolled_at=days_ago(60), due_at=days_ago(30))
-        b.enrol(oz, "course-a", source="assigned", enrolled_at=days_ago(90), due_at=days_ago(30))
-        b.enrol(dan, "course-b", enrolled_at=days_ago(90))
+        b.enrol(ann, "course-a", source="assigned", enrolled_at=ago(10), due_at=ago(1))
+        b.enrol(ann, "course-b", enrolled_at=ago(10))
+        b.enrol(bob, "course-b", enrolled_at=ago(60))
+        b.enrol(bob, "course-a", source="assigned", enrolled_at=ago(60), due_at=ago(-10))
+        b.enrol(cat, "course-a", source="assigned", enrolled_at=ago(60), due_at=ago(30))
+        b.enrol(oz, "course-a", source="assigned", enrolled_at=ago(90), due_at=ago(30))
+        b.enrol(dan, "course-b", enrolled_at=ago(90))
 
         # Quiz attempts: 4 submitted quiz attempts in scope, 2 passed.
-        b.attempt(ann, "course-a", passed=False)
-        b.attempt(ann, "course-a", passed=True)
-        b.attempt(ann, "course-a", passed=True, kind="check")  # not a quiz
-        b.attempt(bob, "course-a", passed=False)
-        b.attempt(bob, "course-a", passed=None, submitted=False)  # still open
-        b.attempt(cat, "course-a", passed=True)
-        b.attempt(oz, "course-a", passed=True)
+        b.attempt(ann, "course-a", passed=False, at=now)
+        b.attempt(ann, "course-a", passed=True, at=now)
+        b.attempt(ann, "course-a", passed=True, kind="check", at=now)  # not a quiz
+        b.attempt(bob, "course-a", passed=False, at=now)
+        b.attempt(bob, "course-a", passed=None, submitted=False, at=now)  # still open
+        b.attempt(cat, "course-a", passed=True, at=now)
+        b.attempt(oz, "course-a", passed=True, at=now)
 
         # Self-ratings (the latest per area counts).
-        b.rating(ann, "evaluating", 1, days_ago(30))
-        b.rating(ann, "evaluating", 3, days_ago(3))
-        b.rating(bob, "evaluating", 4)
-        b.rating(cat, "evaluating", 2)
-        b.rating(lead, "directing", 1)
-        b.rating(oz, "evaluating", 0)
+        b.rating(ann, "evaluating", 1, ago(30))
+        b.rating(ann, "evaluating", 3, ago(3))
+        b.rating(bob, "evaluating", 4, now)
+        b.rating(cat, "evaluating", 2, now)
+        b.rating(lead, "directing", 1, now)
+        b.rating(oz, "evaluating", 0, now)
 
-        b.badge(ann, "x")
-        b.badge(ann, "y", revoked=True)
-        b.badge(bob, "x")
-        b.badge(oz, "x")
+        b.badge(ann, "x", at=now)
+        b.badge(ann, "y", revoked=True, at=now)
+        b.badge(bob, "x", at=now)
+        b.badge(oz, "x", at=now)
         b.commit()
         for name, person_id in world.ids.items():
             user = db.session.get(User, person_id)

@@ -31,7 +31,7 @@ class ColumnChart:
 
 
 def column_chart(
-    items: list[tuple[str, int]], *, width: int = 600, height: int = 200
+    items: list[tuple[str, int]], *, width: int = 480, height: int = 200
 ) -> ColumnChart:
     """Vertical columns, one per item, scaled to the largest value (labels below, values above)."""
     top, bottom = 18.0, 22.0
@@ -90,10 +90,10 @@ def share_text(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "-"
 
 
-def row_chart(items: list[tuple[str, int]], total: int, *, width: int = 600) -> RowChart:
+def row_chart(items: list[tuple[str, int]], total: int, *, width: int = 440) -> RowChart:
     """Horizontal bars, one per item, as a share of ``total``."""
-    label_width, bar_height, gap = 130, 22, 8
-    plot = width - label_width - 60
+    label_width, bar_height, gap = 110, 22, 8
+    plot = width - label_width - 70
     rows = [
         RowBar(
             label=label,
@@ -108,7 +108,7 @@ def row_chart(items: list[tuple[str, int]], total: int, *, width: int = 600) -> 
     return RowChart(width, height, label_width, bar_height, rows)
 
 
-def split_bar(items: list[tuple[str, int, str]], *, width: int = 600) -> list[Segment]:
+def split_bar(items: list[tuple[str, int, str]], *, width: int = 480) -> list[Segment]:
     """One bar split into segments by share (e.g. voluntary vs assigned)."""
     total = sum(value for _, value, _ in items)
     segments = []
