@@ -148,13 +148,15 @@ def signing_key(keys: list[IssuerKey] | None = None) -> IssuerKey:
 
 
 def public_keyset(keys: list[IssuerKey] | None = None) -> KeySet:
-    keys = keys if keys is not None else load_keys()
+    """The public keys; no file yet means no key (reading never creates one)."""
+    keys = keys if keys is not None else load_keys(create=False)
     return KeySet([ECKey.import_key(key.public_jwk()) for key in keys])
 
 
 def jwks(keys: list[IssuerKey] | None = None) -> dict[str, Any]:
-    """The public JWKS document: every key still kept, signer and retired alike."""
-    keys = keys if keys is not None else load_keys()
+    """The public JWKS document: every key still kept, signer and retired alike. Empty until
+    the first credential is signed (reading never creates a key)."""
+    keys = keys if keys is not None else load_keys(create=False)
     return {"keys": [key.public_jwk() for key in keys]}
 
 
