@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 from lms.people.models import User
 from tests.conftest import csrf_token, example_path, login, password_link_token, table_snapshot
 
-
 # Stateless and public on purpose: verifiers anywhere post credentials to it (docs/open-badges.md);
 # it changes nothing, which the table snapshot below still checks.
 CSRF_EXEMPT = {"openbadges.verify"}
