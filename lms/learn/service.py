@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, load_only
 
 from lms.activity.service import record
 from lms.courses.models import Course, CourseVersion, Module, ModuleVersion
@@ -159,7 +159,11 @@ def get_module_page(
         .join(Module, and_(Module.id == ModuleVersion.module_id, Module.slug == module_slug))
         .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id))
         .where(Course.slug == slug)
-        .options(WITHOUT_SOURCE, defer(CourseVersion.overview_html))
+        # The page shows the course's title and slug: nothing else of the course is loaded.
+        .options(
+            load_only(Course.id, Course.slug),
+            load_only(CourseVersion.id, CourseVersion.course_id, CourseVersion.title),
+        )
     ).first()
     return (row[0], row[1], row[2], row[3]) if row else None
 

@@ -74,7 +74,6 @@ def course(slug: str) -> Any:
         progress=progress,
         version=version,
         quiz_status=quiz_status,
-        form=ActionForm(),
         competencies=COMPETENCIES,
         levels=LEVELS,
         audiences=AUDIENCES,
@@ -116,7 +115,6 @@ def module(slug: str, module_slug: str) -> Any:
         entry=entry,
         following=following,
         previous=previous,
-        form=ActionForm(),
     )
 
 
@@ -195,7 +193,7 @@ def attempt(attempt_id: int) -> Any:
             quiz.question_for_learner(q) for q in quiz.attempt_questions(db.session, attempt)
         ]
         return render_template(
-            "learn/attempt.html", attempt=attempt, questions=questions, form=ActionForm(), **context
+            "learn/attempt.html", attempt=attempt, questions=questions, **context
         )
     items = quiz.review_items(db.session, attempt)
     return render_template(
@@ -206,7 +204,6 @@ def attempt(attempt_id: int) -> Any:
         if attempt.review in {"score", "full"}
         else {},
         competencies=COMPETENCIES,
-        form=ActionForm(),
         **context,
     )
 
