@@ -15,7 +15,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
@@ -114,7 +114,9 @@ def kudos() -> Any:
         abort(403)
     people = kudos_service.recipients(db.session, current_user.id)
     form = KudosForm()
-    form.recipient.choices = [(person.id, f"{person.name} ({person.email})") for person in people]
+    form.recipient.choices = [
+        SelectChoice(person.id, f"{person.name} ({person.email})") for person in people
+    ]
     if request.method == "GET" and request.args.get("to", "").isdigit():
         form.recipient.data = int(request.args["to"])
     if form.validate_on_submit():
