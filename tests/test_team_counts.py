@@ -8,6 +8,7 @@ navigation included) and, for the CSV export, over reading the whole streamed bo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -83,3 +84,48 @@ def test_statement_counts_do_not_grow_with_the_team(
     assert small == big
     for name, count in big.items():
         assert count <= BOUNDS[name], (name, count)
+
+
+def people_figure(client: FlaskClient, url: str) -> str:
+    html = client.get(url).get_data(as_text=True)
+    found = re.search(r'id="figure-people">(\d+)<', html)
+    assert found, url
+    return found.group(1)
+
+
+def test_figures_are_current_without_the_cache(
+    app: Flask, make_user: Callable[..., User], logged_in: Callable[[User], FlaskClient]
+) -> None:
+    boss = make_user(name="Boss")
+    make_user(name="First", manager=boss)
+    client = logged_in(boss)
+    assert people_figure(client, "/team/") == "1"
+    make_user(name="Second", manager=boss)
+    assert people_figure(client, "/team/") == "2"
+
+
+def test_the_summary_cache_reuses_figures_per_scope_only(
+    app: Flask,
+    make_user: Callable[..., User],
+    logged_in: Callable[[User], FlaskClient],
+    count_statements: Callable[[], Any],
+) -> None:
+    app.config["TEAM_SUMMARY_CACHE_SECONDS"] = 60
+    boss = make_user(name="Boss")
+    lead = make_user(name="Lead", manager=boss)
+    make_user(name="Under Lead", manager=lead)
+    client = logged_in(boss)
+    with count_statements() as cold:
+        assert people_figure(client, "/team/") == "2"
+    make_user(name="Newcomer", manager=boss)
+    with count_statements() as warm:
+        assert people_figure(client, "/team/") == "2"  # reused for up to a minute
+    assert warm.count == cold.count - 6  # the six aggregates were not run again
+    # Other scopes have their own entries: the direct switch, a sub-team, another manager.
+    assert people_figure(client, "/team/?direct=1") == "2"  # Lead and the newcomer
+    assert people_figure(client, f"/team/?team={lead.id}") == "1"
+    assert people_figure(client_for(app, lead), "/team/") == "1"
+    # Access is still checked first: a cached scope is no way round the subtree rule.
+    assert client_for(app, lead).get(f"/team/?team={boss.id}").status_code == 404
+    app.config["TEAM_SUMMARY_CACHE_SECONDS"] = 0
+    assert people_figure(client, "/team/") == "3"

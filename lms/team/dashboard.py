@@ -13,6 +13,7 @@ from sqlalchemy import (
     CTE,
     and_,
     case,
+    exists,
     func,
     literal,
     or_,
@@ -38,7 +39,7 @@ from lms.team.metrics import (
     stalled_cutoff,
 )
 from lms.team.scope import Scope, in_cte, members_cte
-from lms.team.sql import days_between, week_bucket, week_starts
+from lms.team.sql import days_between, week_starts
 
 AREAS = tuple(COMPETENCIES)
 
@@ -135,6 +136,7 @@ class TeamSummary:
     onboarding: Onboarding
     calibration: list[Calibration]
     courses: list[AssignedCourse]
+    computed_at: datetime
 
     @property
     def practising_share(self) -> str:
@@ -187,6 +189,7 @@ def team_summary(session: DbSession, scope: Scope, now: datetime) -> TeamSummary
         onboarding=_onboarding(session, members),
         calibration=_calibration(session, members),
         courses=_assigned_courses(session, members, now),
+        computed_at=now,
     )
 
 
@@ -234,24 +237,20 @@ def _totals(session: DbSession, members: CTE, now: datetime) -> Totals:
         )
         .subquery("attempt_totals")
     )
+    # Per person, two indexed look-ups (an unfinished enrolment, an event since the cut-off)
+    # rather than counting distinct people over every recent event.
+    recent = exists().where(
+        ActivityEvent.user_id == members.c.id,
+        ActivityEvent.occurred_at >= stalled_cutoff(now),
+    )
     people = select(
         func.count(members.c.id).label("people"),
         func.count(case((stalled_condition(members.c.id, now), 1))).label("stalled"),
+        func.count(case((recent, 1))).label("active_recently"),
     ).subquery("people_totals")
-    recent = (
-        select(func.count(func.distinct(ActivityEvent.user_id)).label("active_recently"))
-        .where(
-            in_cte(ActivityEvent.user_id, members),
-            ActivityEvent.occurred_at >= stalled_cutoff(now),
-        )
-        .subquery("recent_totals")
-    )
     row = session.execute(
-        select(people, enrolments, badges, attempts, recent).select_from(
-            people.join(enrolments, true())
-            .join(badges, true())
-            .join(attempts, true())
-            .join(recent, true())
+        select(people, enrolments, badges, attempts).select_from(
+            people.join(enrolments, true()).join(badges, true()).join(attempts, true())
         )
     ).one()
     return Totals(**{name: int(value or 0) for name, value in row._mapping.items()})
@@ -289,25 +288,27 @@ def _levels(session: DbSession, members: CTE, people: int) -> tuple[AreaLevels, 
 
 
 def _weekly_active(session: DbSession, members: CTE, now: datetime) -> list[WeekActive]:
-    """Distinct people with any activity event, per ISO week: one GROUP BY."""
+    """Distinct people with any activity event, per ISO week, in one statement.
+
+    For each member and week an indexed EXISTS on (user_id, occurred_at); counting the members for
+    whom it holds gives the distinct learners of that week. This touches members x weeks index
+    entries instead of every event of the last 12 weeks, which a GROUP BY over the events would
+    (3x faster on SQLite at 10,000 people and 600,000 events; see docs/dashboards.md).
+    """
     starts = week_starts(now, WEEKS)
-    events = (
-        select(
-            ActivityEvent.user_id.label("user_id"),
-            week_bucket(ActivityEvent.occurred_at, starts).label("week"),
-        )
-        .where(in_cte(ActivityEvent.user_id, members), ActivityEvent.occurred_at >= starts[0])
-        .subquery("weekly_events")
-    )
-    rows = session.execute(
-        select(events.c.week, func.count(func.distinct(events.c.user_id))).group_by(events.c.week)
-    ).all()
-    learners = {int(week): count for week, count in rows}
+    bounds = [*starts[1:], None]
+    columns = []
+    for index, (start, end) in enumerate(zip(starts, bounds, strict=True)):
+        in_week = [ActivityEvent.user_id == members.c.id, ActivityEvent.occurred_at >= start]
+        if end is not None:
+            in_week.append(ActivityEvent.occurred_at < end)
+        columns.append(func.count(case((exists().where(*in_week), 1))).label(f"week_{index}"))
+    counts = session.execute(select(*columns).select_from(members)).one()
     return [
         WeekActive(
             start,
             f"{start.isocalendar().year}-W{start.isocalendar().week:02d}",
-            learners.get(index, 0),
+            int(counts[index]),
         )
         for index, start in enumerate(starts)
     ]
@@ -318,34 +319,38 @@ def _onboarding(session: DbSession, members: CTE) -> Onboarding:
 
     "Invited" is the account's creation or, if earlier (imported history), the first assignment.
     """
-    first_activity = (
-        select(
-            ActivityEvent.user_id.label("user_id"),
-            func.min(ActivityEvent.occurred_at).label("first_at"),
-        )
-        .where(in_cte(ActivityEvent.user_id, members))
-        .group_by(ActivityEvent.user_id)
-        .subquery("first_activity")
+    # Per member, the first event and the first assignment: top-1 probes of the (user, time)
+    # indexes rather than aggregating every event the team ever logged.
+    first_at = (
+        select(func.min(ActivityEvent.occurred_at))
+        .where(ActivityEvent.user_id == User.id)
+        .correlate(User)
+        .scalar_subquery()
     )
-    first_assigned = (
+    assigned_at = (
+        select(func.min(Enrolment.enrolled_at))
+        .where(Enrolment.user_id == User.id, assigned(Enrolment.source))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    people = (
         select(
-            Enrolment.user_id.label("user_id"),
-            func.min(Enrolment.enrolled_at).label("assigned_at"),
+            first_at.label("first_at"),
+            assigned_at.label("assigned_at"),
+            User.created_at.label("created_at"),
         )
-        .where(in_cte(Enrolment.user_id, members), assigned(Enrolment.source))
-        .group_by(Enrolment.user_id)
-        .subquery("first_assigned")
+        .join(members, members.c.id == User.id)
+        .offset(0)  # keeps PostgreSQL from inlining it and running each look-up twice
+        .subquery("people")
     )
     invited = case(
-        (first_assigned.c.assigned_at < User.created_at, first_assigned.c.assigned_at),
-        else_=User.created_at,
+        (people.c.assigned_at < people.c.created_at, people.c.assigned_at),
+        else_=people.c.created_at,
     )
-    days = days_between(first_activity.c.first_at, invited)
+    days = days_between(people.c.first_at, invited)
     per_person = (
         select(case((days < 0, literal(0.0)), else_=days).label("days"))
-        .select_from(User)
-        .join(first_activity, first_activity.c.user_id == User.id)
-        .outerjoin(first_assigned, first_assigned.c.user_id == User.id)
+        .where(people.c.first_at.is_not(None))
         .subquery("per_person")
     )
     ranked = select(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, SQLColumnExpression, case, literal
+from sqlalchemy import Float
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -48,16 +48,3 @@ def week_starts(now: datetime, weeks: int) -> list[datetime]:
     """The starts of the last ``weeks`` ISO weeks, oldest first; the last is the current week."""
     current = week_start(now.date())
     return [current - timedelta(weeks=weeks - 1 - number) for number in range(weeks)]
-
-
-def week_bucket(
-    column: SQLColumnExpression[datetime], starts: list[datetime]
-) -> ColumnElement[int]:
-    """The index into ``starts`` of the week ``column`` falls in (rows before ``starts[0]`` must be
-    filtered out by the caller). Plain comparisons, so it runs unchanged on every backend."""
-    whens = [
-        (column >= start, literal(index))
-        for index, start in reversed(list(enumerate(starts)))
-        if index > 0
-    ]
-    return case(*whens, else_=literal(0))

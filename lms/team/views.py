@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    render_template,
+    request,
+    stream_with_context,
+)
 from flask_login import current_user
 
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
@@ -16,7 +24,8 @@ from lms.extensions import db
 from lms.people.models import JOB_FUNCTIONS, utcnow
 from lms.people.org import is_manager
 from lms.security import log_denial, not_found_for
-from lms.team.dashboard import team_summary
+from lms.team.cache import TtlCache
+from lms.team.dashboard import TeamSummary, team_summary
 from lms.team.export import csv_chunks
 from lms.team.people import (
     AREAS,
@@ -53,10 +62,23 @@ def _state(**extra: Any) -> TeamState:
     return TeamState(scope, team_name, **extra)
 
 
+def _summary(state: TeamState) -> TeamSummary:
+    scope = state.scope
+
+    def compute() -> TeamSummary:
+        return team_summary(db.session, scope, utcnow())
+
+    seconds = float(current_app.config.get("TEAM_SUMMARY_CACHE_SECONDS", 0) or 0)
+    if seconds <= 0:
+        return compute()
+    cache: TtlCache[TeamSummary] = current_app.extensions.setdefault("team_summaries", TtlCache())
+    return cache.get_or_compute((scope.root_id, scope.direct_only), seconds, compute)
+
+
 @bp.get("/")
 def dashboard() -> Any:
     state = _state()
-    summary = team_summary(db.session, state.scope, utcnow())
+    summary = _summary(state)
     return render_template(
         "team/dashboard.html",
         state=state,
