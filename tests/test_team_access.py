@@ -224,3 +224,28 @@ def test_managers_never_see_quiz_answers(
         attempt_id = db.session.scalar(select(Attempt.id).where(Attempt.user_id == learner.id))
         db.session.remove()
     assert boss_client.get(f"/attempts/{attempt_id}").status_code == 404
+
+
+def test_odd_ids_and_values_are_404_or_ignored_never_500(app: Flask, world: World) -> None:
+    client = client_for(app, world.emails["boss"])
+    huge = "9" * 20  # beyond any 64-bit id
+    for url in (
+        f"/team/?team={huge}",
+        f"/team/people/{huge}",
+        f"/team/people.csv?team={huge}",
+        "/team/?team=-3",
+        "/team/?team=0",
+    ):
+        assert client.get(url).status_code == 404, url
+    for url in (
+        "/team/people?level=%C2%B2",
+        "/team/people?level=-1",
+        "/team/people?page=-4",
+        f"/team/people?page={huge}",
+        "/team/people?sort=__class__&dir=up",
+        "/team/people?function=%00",
+        "/team/people?q=" + "x" * 5000,
+        "/team/?direct=yes",
+        "/team/people?stalled=%FF",
+    ):
+        assert client.get(url).status_code == 200, url

@@ -36,7 +36,7 @@ from lms.people.models import JOB_FUNCTIONS, User
 from lms.recognition.models import Badge, BadgeAward
 from lms.team import charts
 from lms.team.metrics import assigned, overdue_condition, stalled_condition
-from lms.team.scope import Scope, in_cte, members_cte, viewer_members_cte
+from lms.team.scope import Scope, in_cte, members_cte, valid_id, viewer_members_cte
 
 AREAS = tuple(COMPETENCIES)
 # Column headings for the per-area levels (the full name is in the heading's title and the CSV).
@@ -81,7 +81,7 @@ class PeopleFilters:
         return cls(
             query=args.get("q", "").strip()[:MAX_SEARCH],
             function=function if function in JOB_FUNCTIONS else "",
-            level=int(level) if level.isdigit() and int(level) in LEVELS else None,
+            level=int(level) if level in {str(known) for known in LEVELS} else None,
             stalled=args.get("stalled") == "1",
         )
 
@@ -406,6 +406,8 @@ def person_detail(
 ) -> PersonDetail | None:
     """The person page, or ``None`` if ``person_id`` is not an active member of the viewer's
     subtree (the caller answers 404). Quiz answers are never read here."""
+    if not valid_id(person_id):
+        return None
     visible = viewer_members_cte(viewer_id)
     report = aliased(User)
     last_active = (

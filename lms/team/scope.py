@@ -16,6 +16,13 @@ from lms.database import DbSession
 from lms.people.models import User
 from lms.people.org import subtree_cte
 
+# Ids beyond a 64-bit integer cannot exist (and SQLite refuses to bind them): treat as not found.
+MAX_ID = 2**63 - 1
+
+
+def valid_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -35,6 +42,8 @@ def resolve_scope(
     not in the viewer's subtree (one query, only when a sub-team is asked for)."""
     if team_id is None or team_id == viewer_id:
         return Scope(viewer_id, viewer_id, direct_only), None
+    if not valid_id(team_id):
+        return None
     tree = subtree_cte(viewer_id)
     name = session.scalar(
         select(User.name).where(User.id == team_id, User.id.in_(select(tree.c.id)))
