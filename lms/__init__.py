@@ -42,7 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from lms.authoring.views import bp as authoring_bp
     from lms.learn.views import bp as learn_bp
     from lms.main.views import bp as main_bp
+    from lms.notifications.views import bp as notifications_bp
     from lms.openbadges.views import bp as openbadges_bp
+    from lms.recognition.admin_views import bp as badges_admin_bp
     from lms.recognition.views import bp as recognition_bp
     from lms.team.views import bp as team_bp
 
@@ -52,9 +54,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(authoring_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(activity_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(badges_admin_bp)
     app.register_blueprint(recognition_bp)
     app.register_blueprint(openbadges_bp)
     app.register_blueprint(team_bp)
+
+    from lms.recognition.service import init_app as init_badges
+
+    init_badges(app)  # award badges when learning progresses
 
     from lms.cli import register_cli
 

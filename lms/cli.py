@@ -93,23 +93,26 @@ def import_org_command(csv_file: Path) -> None:
 @lms_cli.command("demo")
 def demo_command() -> None:
     """Set up (or refresh) the demo organisation. Safe to run again."""
-    from lms.courses.loader import load_courses
     from lms.courses.publish import publish_course
     from lms.demo import DEMO_LOGINS, DEMO_PASSWORD, set_up_demo_org
     from lms.people.services import find_user_by_email
+    from lms.recognition.publish import load_tree, publish_badges
 
     result = set_up_demo_org(db.session)
-    courses, problems = load_courses([], Path(current_app.config["COURSES_DIR"]))
-    if problems:
-        for problem in problems:
+    tree = load_tree([], Path(current_app.config["COURSES_DIR"]))
+    if tree.problems:
+        for problem in tree.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException("The shipped courses have problems; nothing was set up.")
     author = find_user_by_email(db.session, DEMO_LOGINS["author"])
-    published = [publish_course(db.session, course, author, author) for course in courses]
+    published = [publish_course(db.session, course, author, author) for course in tree.courses]
+    badges = publish_badges(db.session, tree.badges) if tree.with_badges else []
     db.session.commit()
     click.echo(f"Demo organisation: {result.created} added, {result.updated} updated.")
     changed = sum(1 for item in published if item.changed)
     click.echo(f"Courses: {len(published)} live ({changed} published now).")
+    new_badges = sum(1 for item in badges if item.state in {"new", "updated"})
+    click.echo(f"Badges: {len(tree.badges)} live ({new_badges} published now).")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, email in DEMO_LOGINS.items():
         click.echo(f"  {role:<16} {email}")
@@ -122,10 +125,12 @@ lms_cli.add_command(courses_cli)
 @courses_cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def check_courses_command(paths: tuple[Path, ...]) -> None:
-    """Validate courses (default: all of courses/) and print every problem as file:line: message."""
-    from lms.courses.loader import load_courses
+    """Validate courses (default: all of courses/, badges included) and print every problem as
+    file:line: message."""
+    from lms.recognition.publish import load_tree
 
-    courses, problems = load_courses(list(paths), Path(current_app.config["COURSES_DIR"]))
+    tree = load_tree(list(paths), Path(current_app.config["COURSES_DIR"]))
+    courses, problems = tree.courses, tree.problems
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -134,6 +139,8 @@ def check_courses_command(paths: tuple[Path, ...]) -> None:
     modules = sum(len(course.modules) for course in courses)
     questions = sum(len(course.questions) for course in courses)
     click.echo(f"OK: {len(courses)} course(s), {modules} module(s), {questions} question(s).")
+    if tree.with_badges:
+        click.echo(f"OK: {len(tree.badges)} badge(s).")
 
 
 @courses_cli.command("publish")
@@ -142,30 +149,39 @@ def check_courses_command(paths: tuple[Path, ...]) -> None:
     "--owner", "owner_email", default=None, help="Email of the author who owns new courses."
 )
 def publish_courses_command(paths: tuple[Path, ...], owner_email: str | None) -> None:
-    """Validate, then publish courses (default: all of courses/). All or nothing."""
-    from lms.courses.loader import load_courses
+    """Validate, then publish courses (default: all of courses/, badges included). All or
+    nothing."""
     from lms.courses.publish import publish_course
     from lms.courses.service import published_slugs
     from lms.people.services import find_user_by_email
+    from lms.recognition.publish import load_tree, publish_badges
+    from lms.recognition.svg import BadgeImageError
 
     owner = None
     if owner_email:
         owner = find_user_by_email(db.session, owner_email)
         if owner is None:
             raise click.ClickException(f"No one has the email {owner_email}.")
-    courses, problems = load_courses(
+    tree = load_tree(
         list(paths), Path(current_app.config["COURSES_DIR"]), published_slugs(db.session)
     )
-    if problems:
-        for problem in problems:
+    if tree.problems:
+        for problem in tree.problems:
             click.echo(str(problem))
-        click.echo(f"{len(problems)} problem(s): nothing was published.", err=True)
+        click.echo(f"{len(tree.problems)} problem(s): nothing was published.", err=True)
         sys.exit(1)
-    results = [publish_course(db.session, course, None, owner) for course in courses]
+    results = [publish_course(db.session, course, None, owner) for course in tree.courses]
+    try:
+        badges = publish_badges(db.session, tree.badges) if tree.with_badges else []
+    except BadgeImageError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error}; nothing was published.") from error
     db.session.commit()
     for result in results:
         state = f"published version {result.version.number}" if result.changed else "unchanged"
         click.echo(f"{result.course.slug}: {state}")
+    for item in badges:
+        click.echo(f"badge {item.badge.slug}: {item.state}")
 
 
 xapi_cli = AppGroup("xapi", help="Learning records as xAPI 1.0.3 statements.")
@@ -269,3 +285,52 @@ def _add_open_badges_commands() -> None:
 
 
 _add_open_badges_commands()
+
+
+@badges_cli.command("evaluate")
+@click.option("--email", "emails", multiple=True, help="Only this person (repeatable).")
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--dry-run", is_flag=True, help="Report what would be awarded; change nothing.")
+def evaluate_badges_command(emails: tuple[str, ...], batch_size: int, dry_run: bool) -> None:
+    """Re-evaluate the badge rules for everyone (or the people named) and award what is due.
+
+    Run it after a rule changed. People are taken in batches; each batch is committed on its own
+    (awards are idempotent, so running it again is always safe). Revoked awards are not re-made.
+    """
+    from sqlalchemy import select
+
+    from lms.activity.service import find_people
+    from lms.people.models import User
+    from lms.recognition import service
+
+    user_ids: list[int] | None = None
+    if emails:
+        people, unknown = find_people(db.session, emails)
+        if unknown:
+            raise click.ClickException(f"No one has the email {', '.join(unknown)}.")
+        user_ids = [person.id for person in people]
+    rules = service.live_rules(db.session)
+    evaluated = awarded = 0
+    for batch in service.people_batches(db.session, user_ids, batch_size):
+        evaluated += len(batch)
+        due = service.due_badges(db.session, batch, rules)
+        granted = [item for item in due if dry_run or service.grant(db.session, item)]
+        emails_by_id: dict[int, str] = {
+            person_id: email
+            for person_id, email in db.session.execute(
+                select(User.id, User.email).where(User.id.in_({item.user_id for item in granted}))
+            )
+        }
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        for item in granted:
+            verb = "would award" if dry_run else "awarded"
+            click.echo(f"{emails_by_id.get(item.user_id, item.user_id)}: {verb} {item.rule.slug}")
+        awarded += len(granted)
+        db.session.expunge_all()
+    summary = "would be awarded" if dry_run else "awarded"
+    click.echo(
+        f"Evaluated {evaluated} person(s) against {len(rules)} badge(s): {awarded} {summary}."
+    )

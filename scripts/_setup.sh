@@ -32,6 +32,10 @@ find_python() {
 }
 
 ensure_venv() {
+  # CairoSVG (badge images to PNG) needs the Cairo C library.
+  if ! { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libcairo\.so\.2'; then
+    apt_install libcairo2 || echo "libcairo2 is missing: publishing badges will fail (apt-get install libcairo2)." >&2
+  fi
   if [ ! -x .venv/bin/python ]; then
     local python
     python=$(find_python) || { echo "Python 3.11 or newer is needed (set PYTHON=...)." >&2; return 1; }
