@@ -86,6 +86,7 @@ def test_a_manager_explores_the_team_and_downloads_the_csv(
     assert page.get_by_role("heading", name="Ann Archer").is_visible()
     assert page.locator("#overall-level").inner_text() == "level 3 · Proficient"
     assert page.locator("#person-courses").get_by_text("Overdue").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "team-person.png"), full_page=True)
 
     # Someone outside the subtree: the same 404 page as for no one at all.
     response = page.goto(f"/team/people/{world['oz']}")
