@@ -29,8 +29,16 @@ from lms.literacy.models import OVERALL, LevelChange, LiteracyLevel
 from lms.people.models import User, utcnow
 from lms.recognition.models import Badge, BadgeAward
 from lms.team.dashboard import TeamSummary, team_summary
-from lms.team.export import safe_cell
-from lms.team.people import PeopleFilters, Sort, iter_people, people_page, person_detail
+from lms.team.export import csv_chunks, safe_cell
+from lms.team.people import (
+    AREAS,
+    PeopleFilters,
+    PersonRow,
+    Sort,
+    iter_people,
+    people_page,
+    person_detail,
+)
 from lms.team.scope import Scope
 from lms.team.sql import week_starts
 from tests.conftest import PASSWORD, login
@@ -723,3 +731,20 @@ def test_paging_links_keep_the_filters(
     last = page_text(client, "/team/people?function=engineering&sort=overall&dir=desc&page=3")
     assert "51\u201360 of 60 people" in last and 'rel="next"' not in last
     assert len(read_csv(client.get("/team/people.csv").data)) == 60
+
+
+def test_the_export_is_streamed_in_chunks(
+    app: Flask, teams: Teams, logged_in: Callable[[User], FlaskClient]
+) -> None:
+    client = logged_in(teams.big_manager)
+    response = client.get("/team/people.csv", buffered=False)
+    assert response.is_streamed
+    chunks = list(response.response)
+    response.close()
+    assert sum(chunk.count(b"\n") for chunk in chunks) == 61  # header and 60 people
+    template = PersonRow(
+        1, "A", "a@x", "", "sales", 0, dict.fromkeys(AREAS, 0), 0, 0, 0, 0, None, 0, False
+    )
+    many = csv_chunks(template for _ in range(450))
+    sizes = [chunk.count("\n") for chunk in many]
+    assert sizes == [200, 200, 51]  # a bounded number of lines at a time, never the whole file
