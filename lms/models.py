@@ -1,6 +1,7 @@
 """Import every model module so the metadata (and Alembic autogenerate) sees all tables."""
 
 from lms.activity.models import ActivityEvent
+from lms.assignments.models import Assignment
 from lms.authoring.models import CourseDraft
 from lms.courses.models import (
     Course,
@@ -14,12 +15,15 @@ from lms.courses.models import (
 from lms.learn.models import Attempt, AttemptAnswer, Enrolment, ModuleProgress, SelfRating
 from lms.literacy.models import LevelChange, LiteracyLevel
 from lms.notifications.models import Notification
+from lms.org.models import OrgSetting, Snapshot
 from lms.people.models import AuthSession, PasswordToken, User
+from lms.pulse.models import Pulse, PulseAnswerCount, PulseParticipation, PulseQuestion
 from lms.recognition.kudos_models import Certificate, Kudos
 from lms.recognition.models import Badge, BadgeAward, RecognitionSettings
 
 __all__ = [
     "ActivityEvent",
+    "Assignment",
     "Attempt",
     "AttemptAnswer",
     "AuthSession",
@@ -38,10 +42,16 @@ __all__ = [
     "ModuleProgress",
     "ModuleVersion",
     "Notification",
+    "OrgSetting",
     "PasswordToken",
+    "Pulse",
+    "PulseAnswerCount",
+    "PulseParticipation",
+    "PulseQuestion",
     "Question",
     "QuestionVersion",
     "RecognitionSettings",
     "SelfRating",
+    "Snapshot",
     "User",
 ]

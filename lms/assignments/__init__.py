@@ -1,0 +1,1 @@
+"""Managers assign courses to people in their org subtree; reminders go out by cron."""
