@@ -20,7 +20,7 @@ from lms.activity.models import ActivityEvent
 from lms.courses.models import Module
 from lms.extensions import db
 from lms.learn import service
-from lms.learn.models import ModuleProgress
+from lms.learn.models import Enrolment, ModuleProgress
 from lms.people.models import User
 from tests.learn_helpers import (
     CourseSpec,
@@ -709,3 +709,97 @@ def test_recent_achievements_leave_out_levels_that_fell(
     html = page(logged_in(engineer), "/")
     assert "Evaluating outputs: level 0 → 2" in html
     assert "level 2 → 1" not in html
+
+
+def post_concurrently(app: Flask, client: FlaskClient, url: str, threads: int = 8) -> list[int]:
+    """POST ``url`` from ``threads`` clients sharing ``client``'s session, all at once."""
+    import threading
+
+    from tests.learn_helpers import token
+
+    data = {"csrf_token": token(client)}
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    clients = []
+    for _ in range(threads):
+        other = app.test_client()
+        other.set_cookie("session", cookie.value)
+        clients.append(other)
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def send(other: FlaskClient) -> None:
+        barrier.wait(timeout=30)
+        statuses.append(other.post(url, data=data).status_code)
+
+    workers = [threading.Thread(target=send, args=(other,)) for other in clients]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    return statuses
+
+
+def count_events(app: Flask, user: User, verb: str) -> int:
+    with app.app_context():
+        count = db.session.scalar(
+            select(func.count(ActivityEvent.id)).where(
+                ActivityEvent.user_id == user.id, ActivityEvent.verb == verb
+            )
+        )
+        db.session.remove()
+    return count or 0
+
+
+def test_concurrent_enrolments_make_one_enrolment(
+    app: Flask,
+    publish: Callable[[CourseSpec], int],
+    engineer: User,
+    logged_in: Callable[[User], FlaskClient],
+) -> None:
+    """A double click (or two tabs) on "Enrol": one enrolment, one event, no error page."""
+    publish(sentinel_course())
+    client = logged_in(engineer)
+    statuses = post_concurrently(app, client, "/courses/sentinel-course/enrol")
+    assert statuses == [302] * 8
+    with app.app_context():
+        enrolments = db.session.scalar(
+            select(func.count()).select_from(Enrolment).where(Enrolment.user_id == engineer.id)
+        )
+        db.session.remove()
+    assert enrolments == 1
+    assert count_events(app, engineer, "enrolled") == 1
+
+
+def test_concurrent_reads_of_a_module_complete_it_once(
+    app: Flask,
+    publish: Callable[[CourseSpec], int],
+    engineer: User,
+    logged_in: Callable[[User], FlaskClient],
+) -> None:
+    publish(sentinel_course())
+    client = logged_in(engineer)
+    enrol_in(client, "sentinel-course")
+    statuses = post_concurrently(app, client, "/courses/sentinel-course/first-steps/read")
+    assert statuses == [302] * 8
+    progress = progress_of(app, engineer, "first-steps")
+    assert progress is not None and progress.completed_at is not None
+    assert count_events(app, engineer, "completed") == 1
+
+
+def test_concurrent_reads_after_the_check_was_passed_complete_the_module_once(
+    app: Flask,
+    publish: Callable[[CourseSpec], int],
+    engineer: User,
+    logged_in: Callable[[User], FlaskClient],
+) -> None:
+    """The progress row exists already, so only the completion claim keeps it to one event."""
+    publish(sentinel_course())
+    client = logged_in(engineer)
+    enrol_in(client, "sentinel-course")
+    submit(client, app, start_check(client, "sentinel-course", "check-the-figures"))
+    statuses = post_concurrently(app, client, "/courses/sentinel-course/check-the-figures/read")
+    assert statuses == [302] * 8
+    progress = progress_of(app, engineer, "check-the-figures")
+    assert progress is not None and progress.completed_at is not None
+    assert count_events(app, engineer, "completed") == 1

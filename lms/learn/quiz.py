@@ -446,16 +446,16 @@ def _after_scoring(session: DbSession, user: User, attempt: Attempt, now: dateti
             session.add(progress)
         if progress.check_passed_at is None:
             progress.check_passed_at = now
-        if progress.completed_at is None and progress.read_at is not None:
-            title = session.scalar(
-                select(ModuleVersion.title).where(
-                    ModuleVersion.course_version_id == version.id,
-                    ModuleVersion.module_id == module.id,
-                )
-            )
-            complete_module(session, user.id, course, progress, module.slug, title or "", now)
-        else:
+        if progress.completed_at is not None or progress.read_at is None:
             return False  # nothing newly complete
+        title = session.scalar(
+            select(ModuleVersion.title).where(
+                ModuleVersion.course_version_id == version.id,
+                ModuleVersion.module_id == module.id,
+            )
+        )
+        if not complete_module(session, user.id, course, progress, module.slug, title or "", now):
+            return False
     return maybe_complete_course(
         session,
         user.id,

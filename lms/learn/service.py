@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import defer, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.activity.service import record
 from lms.courses.models import Course, CourseVersion, Module, ModuleVersion
@@ -351,10 +352,13 @@ def mark_read(
     enrolment.last_active_at = now
     if progress.read_at is None:
         progress.read_at = now
-    if progress.completed_at is None and (
-        module_version.question_count == 0 or progress.check_passed_at is not None
+    if (
+        progress.completed_at is None
+        and (module_version.question_count == 0 or progress.check_passed_at is not None)
+        and complete_module(
+            session, user.id, course, progress, module_slug, module_version.title, now
+        )
     ):
-        complete_module(session, user.id, course, progress, module_slug, module_version.title, now)
         session.flush()
         learning_progressed.send(
             session, user_id=user.id, reason="module-completed", course_id=course.id
@@ -371,8 +375,19 @@ def complete_module(
     module_slug: str,
     title: str,
     now: datetime,
-) -> None:
-    progress.completed_at = now
+) -> bool:
+    """Complete the module, once: a conditional UPDATE claims it, so two requests at the same
+    moment (a double click, two tabs) cannot both record the completion. False if already done."""
+    session.flush()
+    claimed = session.execute(
+        update(ModuleProgress)
+        .where(ModuleProgress.id == progress.id, ModuleProgress.completed_at.is_(None))
+        .values(completed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(progress, "completed_at", now)
     record(
         session,
         user_id,
@@ -384,6 +399,7 @@ def complete_module(
         result={"completion": True},
         at=now,
     )
+    return True
 
 
 def maybe_complete_course(
@@ -423,7 +439,16 @@ def maybe_complete_course(
         if not passed:
             return False
     now = utcnow()
-    enrolment.completed_at = now
+    # Once, even if two requests finish the course at the same moment.
+    claimed = session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None))
+        .values(completed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(enrolment, "completed_at", now)
     record(
         session,
         user_id,

@@ -85,8 +85,17 @@ def enrol(slug: str) -> Response:
     course, _version = _published_or_404(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    service.enrol(db.session, current_user, course)
-    db.session.commit()
+    for tries in range(2):
+        try:
+            service.enrol(db.session, current_user, course)
+            db.session.commit()
+            break
+        except (IntegrityError, OperationalError):
+            # A concurrent enrolment (double click, two tabs) won the race on the unique
+            # (user, course) constraint: once more on fresh state, which finds it.
+            db.session.rollback()
+            if tries:
+                raise
     flash("You are enrolled. Enjoy the course!", "success")
     return redirect(url_for("learn.course", slug=slug))
 
@@ -124,14 +133,22 @@ def mark_read(slug: str, module_slug: str) -> Response:
     module_version = service.get_module_version(db.session, version, module_slug)
     if module_version is None or not ActionForm().validate_on_submit():
         abort(404 if module_version is None else 400)
-    try:
-        service.mark_read(db.session, current_user, course, module_version, module_slug)
-        completed = service.maybe_complete_course(db.session, current_user.id, course, version)
-    except LearnError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("learn.course", slug=slug))
-    db.session.commit()
+    for tries in range(2):
+        try:
+            service.mark_read(db.session, current_user, course, module_version, module_slug)
+            completed = service.maybe_complete_course(db.session, current_user.id, course, version)
+            db.session.commit()
+            break
+        except LearnError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("learn.course", slug=slug))
+        except (IntegrityError, OperationalError):
+            # The same module marked read twice at once (double click): the other request won
+            # the unique (user, module) constraint; once more on fresh state finds its row.
+            db.session.rollback()
+            if tries:
+                raise
     if completed:
         flash("Course complete. Well done!", "success")
         return redirect(url_for("learn.course", slug=slug))
