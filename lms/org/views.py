@@ -1,0 +1,168 @@
+"""The organisation view (executives and admins), the leaders' learning page (everyone, when the
+organisation shows it) and the AI literacy record exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from lms.courses.vocabulary import COMPETENCIES, LEVELS
+from lms.extensions import db
+from lms.literacy.model import CORE_AREAS
+from lms.org import record as literacy_record
+from lms.org import service as org_service
+from lms.org.charts import line_chart, stacked_bar
+from lms.people.models import User, utcnow
+from lms.security import has_capability, log_denial, not_found_for, requires
+
+bp = Blueprint("org", __name__, url_prefix="/org")
+
+FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+class ToggleForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    """A POST button: the CSRF token and nothing else."""
+
+
+@bp.get("/")
+@requires("executive")
+def overview() -> Any:
+    data = org_service.overview(db.session, utcnow().date())
+    labels = [week.strftime("%d %b") for week in data.weeks]
+    by_week = {s.week_start: s for s in data.all_trend}
+    trend = line_chart(
+        labels,
+        [
+            (
+                "Share at level 2+ (%)",
+                "series-share",
+                [by_week[w].practising_share * 100 if w in by_week else None for w in data.weeks],
+            ),
+            (
+                "Active learners (%)",
+                "series-active",
+                [
+                    100 * by_week[w].active_learners / by_week[w].people
+                    if w in by_week and by_week[w].people
+                    else None
+                    for w in data.weeks
+                ],
+            ),
+        ],
+        y_min=0,
+        y_max=100,
+        y_format="{:.0f}%",
+    )
+    return render_template(
+        "org/overview.html",
+        data=data,
+        trend=trend,
+        by_week=by_week,
+        competencies=COMPETENCIES,
+        core_areas=CORE_AREAS,
+        levels=LEVELS,
+        stacked_bar=stacked_bar,
+        form=ToggleForm(),
+    )
+
+
+@bp.get("/leaders")
+def leaders() -> Any:
+    shown = org_service.leaders_shown(db.session)
+    if not shown and not current_user.is_admin:
+        not_found_for("leaders' learning is not shown")
+    return render_template(
+        "org/leaders.html",
+        leaders=org_service.leaders(db.session),
+        shown=shown,
+        levels=LEVELS,
+        form=ToggleForm(),
+    )
+
+
+@bp.post("/settings/leaders")
+@requires("admin")
+def toggle_leaders() -> Any:
+    form = ToggleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    turn_on = not org_service.leaders_shown(db.session)
+    org_service.set_setting(
+        db.session, org_service.SHOW_LEADERS, "on" if turn_on else "off", current_user
+    )
+    db.session.commit()
+    flash(
+        "Leaders' learning is now shown to everyone."
+        if turn_on
+        else "Leaders' learning is no longer shown.",
+        "success",
+    )
+    return redirect(url_for("org.leaders"))
+
+
+# --------------------------------------------------------------------------- literacy records
+
+
+def _stream(
+    people: Iterator[literacy_record.PersonRecord], fmt: str, label: str, scope: dict[str, Any]
+) -> Response:
+    generated = utcnow()
+    if fmt == "csv":
+        body = literacy_record.csv_lines(people, generated)
+    else:
+        body = literacy_record.json_chunks(people, generated, scope)
+    response = Response(stream_with_context(body), mimetype=FORMATS[fmt])
+    filename = literacy_record.record_filename(label, fmt, generated)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _format_or_404(fmt: str) -> str:
+    if fmt not in FORMATS:
+        abort(404)
+    return fmt
+
+
+@bp.get("/record/person/<int:user_id>.<fmt>")
+def person_record(user_id: int, fmt: str) -> Response:
+    _format_or_404(fmt)
+    person = db.session.get(User, user_id)
+    if person is None or not literacy_record.may_see_person(db.session, current_user, user_id):
+        not_found_for(f"literacy record of user {user_id}")
+    people = literacy_record.records(db.session, literacy_record.person_scope(user_id))
+    return _stream(people, fmt, person.name, {"person": person.email})
+
+
+@bp.get("/record/team/<int:manager_id>.<fmt>")
+def team_record(manager_id: int, fmt: str) -> Response:
+    _format_or_404(fmt)
+    manager = db.session.get(User, manager_id)
+    if manager is None or not literacy_record.may_see_team(db.session, current_user, manager_id):
+        not_found_for(f"literacy record of the team of user {manager_id}")
+    people = literacy_record.records(db.session, literacy_record.team_scope(manager_id))
+    return _stream(
+        people, fmt, f"team-{manager.name}", {"team_of": manager.email, "includes_manager": True}
+    )
+
+
+@bp.get("/record/everyone.<fmt>")
+def everyone_record(fmt: str) -> Response:
+    _format_or_404(fmt)
+    if not has_capability("executive"):
+        log_denial("missing capability executive")
+        abort(403)
+    people = literacy_record.records(db.session, literacy_record.everyone_scope())
+    return _stream(people, fmt, "organisation", {"everyone": True})
