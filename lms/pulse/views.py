@@ -1,0 +1,178 @@
+"""Answering the pulse (everyone) and the executive results (executives and admins)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectChoice
+from wtforms.validators import InputRequired
+
+from lms.extensions import db
+from lms.org.charts import line_chart, position, stacked_bar
+from lms.org.service import leaders_shown
+from lms.people.models import JOB_FUNCTIONS, utcnow
+from lms.pulse import results as pulse_results
+from lms.pulse.models import PulseQuestion
+from lms.pulse.service import (
+    LIKERT_LABELS,
+    YES_NO_LABELS,
+    AlreadyAnswered,
+    PulseError,
+    answered_rounds,
+    get_live_pulse,
+    live_pulses,
+    live_questions,
+    next_round,
+    round_start,
+    submit_answers,
+)
+from lms.security import requires
+
+bp = Blueprint("pulse", __name__, url_prefix="/pulse")
+
+
+def minimum_group() -> int:
+    return max(2, int(current_app.config.get("PULSE_MIN_GROUP", 5)))
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def answer_form(questions: list[PulseQuestion], formdata: Any = None) -> Any:
+    """One radio group per question; every question must be answered."""
+
+    class AnswerForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+        pass
+
+    for question in questions:
+        labels = YES_NO_LABELS if question.kind == "yes-no" else LIKERT_LABELS
+        setattr(
+            AnswerForm,
+            f"q{question.id}",
+            RadioField(
+                question.text,
+                choices=[SelectChoice(str(value), label) for value, label in labels.items()],
+                validators=[InputRequired("Please answer this question.")],
+            ),
+        )
+    return AnswerForm(formdata=formdata)
+
+
+@bp.get("/")
+def index() -> Any:
+    day = today()
+    pulses = live_pulses(db.session, day)
+    done = answered_rounds(db.session, current_user.id, [p.id for p in pulses])
+    items = []
+    for pulse in pulses:
+        start = round_start(pulse, day)
+        answered = (pulse.id, start) in done
+        questions = [] if answered else live_questions(db.session, pulse.id)
+        items.append(
+            {
+                "pulse": pulse,
+                "start": start,
+                "next": next_round(pulse, start) if start else None,
+                "answered": answered,
+                "form": None if answered or not questions else answer_form(questions),
+                "questions": questions,
+            }
+        )
+    return render_template("pulse/index.html", items=items, leaders_shown=leaders_shown(db.session))
+
+
+@bp.post("/<slug>")
+def answer(slug: str) -> Any:
+    day = today()
+    pulse = get_live_pulse(db.session, slug, day)
+    if pulse is None:
+        abort(404)
+    questions = live_questions(db.session, pulse.id)
+    form = answer_form(questions, request.form)
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        start = round_start(pulse, day)
+        item = {
+            "pulse": pulse,
+            "start": start,
+            "next": next_round(pulse, start) if start else None,
+            "answered": False,
+            "form": form,
+            "questions": questions,
+        }
+        return render_template(
+            "pulse/index.html", items=[item], leaders_shown=leaders_shown(db.session)
+        ), 400
+    answers = {q.id: int(getattr(form, f"q{q.id}").data) for q in questions}
+    try:
+        submit_answers(db.session, current_user, pulse, questions, answers, day)
+    except AlreadyAnswered as error:
+        db.session.rollback()
+        flash(str(error), "info")
+        return redirect(url_for("pulse.index"))
+    except PulseError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("pulse.index"))
+    db.session.commit()
+    flash("Thank you! Your answers were added anonymously.", "success")
+    return redirect(url_for("pulse.index"))
+
+
+@bp.get("/results")
+@requires("executive")
+def results() -> Any:
+    pulses = pulse_results.results_pulses(db.session)
+    if not pulses:
+        return render_template("pulse/results.html", pulses=[], result=None)
+    wanted = request.args.get("pulse", "")
+    pulse = next((p for p in pulses if p.slug == wanted), pulses[0])
+    selected: date | None = None
+    try:
+        selected = date.fromisoformat(request.args.get("round", ""))
+    except ValueError:
+        selected = None
+    result = pulse_results.pulse_results(db.session, pulse, selected, minimum_group())
+    return render_template(
+        "pulse/results.html",
+        pulses=pulses,
+        result=result,
+        charts=_charts(result),
+        group_labels=pulse_results.GROUP_LABELS,
+        functions=JOB_FUNCTIONS,
+        likert=LIKERT_LABELS,
+        yes_no=YES_NO_LABELS,
+        position=position,
+        stacked_bar=stacked_bar,
+    )
+
+
+def _charts(result: pulse_results.PulseResults) -> dict[int, Any]:
+    """A line chart per question: each group's mean per round (suppressed rounds left out)."""
+    charts = {}
+    labels = [start.strftime("%d %b %y") for start, _ in result.rounds]
+    for row in result.trend:
+        yes_no = row.question.kind == "yes-no"
+        series = []
+        for group in ("executive", "manager", "employee"):
+            values: list[float | None] = []
+            for _, cells in row.points:
+                cell = cells[group]
+                mean = cell.mean if cell.shown else None
+                values.append(None if mean is None else (mean * 100 if yes_no else mean))
+            series.append((pulse_results.GROUP_LABELS[group], f"series-{group}", values))
+        charts[row.question.id] = line_chart(
+            labels,
+            series,
+            y_min=0 if yes_no else 1,
+            y_max=100 if yes_no else 5,
+            y_format="{:.0f}%" if yes_no else "{:.0f}",
+            height=180,
+        )
+    return charts
