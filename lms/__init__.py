@@ -38,12 +38,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from lms import models  # noqa: F401  (register every table on the metadata)
     from lms.activity.views import bp as activity_bp
     from lms.admin.views import bp as admin_bp
+    from lms.assignments.views import bp as assignments_bp
     from lms.auth.views import bp as auth_bp
     from lms.authoring.views import bp as authoring_bp
     from lms.learn.views import bp as learn_bp
     from lms.main.views import bp as main_bp
     from lms.notifications.views import bp as notifications_bp
     from lms.openbadges.views import bp as openbadges_bp
+    from lms.org.views import bp as org_bp
+    from lms.pulse.views import bp as pulse_bp
     from lms.recognition.admin_views import bp as badges_admin_bp
     from lms.recognition.views import bp as recognition_bp
     from lms.team.views import bp as team_bp
@@ -54,6 +57,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(authoring_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(activity_bp)
+    app.register_blueprint(assignments_bp)
+    app.register_blueprint(org_bp)
+    app.register_blueprint(pulse_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(badges_admin_bp)
     app.register_blueprint(recognition_bp)

@@ -11,16 +11,21 @@ import click
 from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 
+from lms.assignments.cli import reminders_cli
 from lms.extensions import db
+from lms.org.cli import run_demo_insights, snapshots_cli
 from lms.people.importer import OrgImportError, import_org_chart
 from lms.people.models import JOB_FUNCTIONS
 from lms.people.services import NewUser, PeopleError, create_user, issue_password_token
+from lms.pulse.cli import check_pulses, publish_pulses
 
 lms_cli = AppGroup("lms", help="ai-literacy-lms administration.")
 users_cli = AppGroup("users", help="People and accounts.")
 org_cli = AppGroup("org", help="The organisation chart.")
 lms_cli.add_command(users_cli)
 lms_cli.add_command(org_cli)
+lms_cli.add_command(reminders_cli)
+lms_cli.add_command(snapshots_cli)
 
 
 def register_cli(app: Flask) -> None:
@@ -91,7 +96,14 @@ def import_org_command(csv_file: Path) -> None:
 
 
 @lms_cli.command("demo")
-def demo_command() -> None:
+@click.option(
+    "--people",
+    type=click.IntRange(10, 200_000),
+    default=None,
+    help="Also generate a large organisation of this many people with six months of history.",
+)
+@click.option("--seed", default=42, show_default=True, help="Random seed for --people.")
+def demo_command(people: int | None, seed: int) -> None:
     """Set up (or refresh) the demo organisation. Safe to run again."""
     from lms.courses.publish import publish_course
     from lms.demo import DEMO_LOGINS, DEMO_PASSWORD, set_up_demo_org
@@ -107,6 +119,8 @@ def demo_command() -> None:
     author = find_user_by_email(db.session, DEMO_LOGINS["author"])
     published = [publish_course(db.session, course, author, author) for course in tree.courses]
     badges = publish_badges(db.session, tree.badges) if tree.with_badges else []
+    if publish_pulses(db.session, Path(current_app.config["COURSES_DIR"])):
+        raise click.ClickException("The shipped pulse surveys have problems; nothing was set up.")
     db.session.commit()
     click.echo(f"Demo organisation: {result.created} added, {result.updated} updated.")
     changed = sum(1 for item in published if item.changed)
@@ -116,6 +130,7 @@ def demo_command() -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, email in DEMO_LOGINS.items():
         click.echo(f"  {role:<16} {email}")
+    run_demo_insights(people, seed)
 
 
 courses_cli = AppGroup("courses", help="Courses: check and publish Markdown courses.")
@@ -133,8 +148,9 @@ def check_courses_command(paths: tuple[Path, ...]) -> None:
     courses, problems = tree.courses, tree.problems
     for problem in problems:
         click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} problem(s).", err=True)
+    pulse_problems = check_pulses(Path(current_app.config["COURSES_DIR"])) if not paths else 0
+    if problems or pulse_problems:
+        click.echo(f"{len(problems) + pulse_problems} problem(s).", err=True)
         sys.exit(1)
     modules = sum(len(course.modules) for course in courses)
     questions = sum(len(course.questions) for course in courses)
@@ -176,6 +192,9 @@ def publish_courses_command(paths: tuple[Path, ...], owner_email: str | None) ->
     except BadgeImageError as error:
         db.session.rollback()
         raise click.ClickException(f"{error}; nothing was published.") from error
+    if not paths and publish_pulses(db.session, Path(current_app.config["COURSES_DIR"])):
+        db.session.rollback()
+        raise click.ClickException("The pulse surveys have problems; nothing was published.")
     db.session.commit()
     for result in results:
         state = f"published version {result.version.number}" if result.changed else "unchanged"
