@@ -147,6 +147,7 @@ def compute_week(session: DbSession, week: date) -> list[SnapshotRow]:
                 int(completions or 0),
             )
         )
+    rows.sort(key=lambda row: (row.group_type, row.group_key))  # a stable order on every backend
     return rows
 
 
