@@ -869,3 +869,31 @@ def test_the_baseline_without_published_questions_says_so(
     with app.app_context():
         assert db.session.scalar(select(func.count(SelfRating.id))) == 0
         db.session.remove()
+
+
+def test_concurrent_starts_of_the_quiz_open_one_attempt(
+    app: Flask,
+    publish: Callable[[CourseSpec], int],
+    learner: User,
+    logged_in: Callable[[User], FlaskClient],
+) -> None:
+    """Two tabs starting the quiz at once get the same attempt: no extra try is used up."""
+    client = logged_in(learner)
+    quiz_ready(app, publish, client)
+    data = {"csrf_token": token(client)}
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    clients = []
+    for _ in range(8):
+        other = app.test_client()
+        other.set_cookie("session", cookie.value)
+        clients.append(other)
+
+    def start(index: int) -> str:
+        response = clients[index].post(f"/courses/{SLUG}/quiz", data=data)
+        assert response.status_code == 302, response.status_code
+        return str(response.headers["Location"])
+
+    locations = run_together(len(clients), start)
+    assert quiz_attempt_count(app, learner) == 1
+    assert len(set(locations)) == 1 and re.search(r"/attempts/\d+$", locations[0])

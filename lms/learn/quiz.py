@@ -169,8 +169,17 @@ def start_quiz(
     settings = version.quiz_settings
     if not settings:
         raise LearnError("This course has no quiz.")
-    _require_enrolment(session, user, course)
-    progress = course_progress(session, user.id, course, version)
+    enrolment = _require_enrolment(session, user, course)
+    # Two tabs or a double click start the quiz at the same moment: this UPDATE holds the
+    # enrolment row (PostgreSQL) or the write lock (SQLite) until commit, so the check for an open
+    # attempt below sees the attempt the other request created instead of opening a second one.
+    session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment.id)
+        .values(last_active_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    progress = course_progress(session, user.id, course, version, enrolment, enrolment_known=True)
     if not progress.all_modules_complete:
         raise LearnError("Complete every module before the final quiz.")
     _expire_overdue(session, user.id, course.id)

@@ -184,14 +184,22 @@ def start_quiz(slug: str) -> Response:
     course, version = _published_or_404(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        attempt = quiz.start_quiz(db.session, current_user, course, version)
-    except LearnError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("learn.course", slug=slug))
-    db.session.commit()
-    return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+    for tries in range(2):
+        try:
+            attempt = quiz.start_quiz(db.session, current_user, course, version)
+            attempt_id = attempt.id
+            db.session.commit()
+            break
+        except LearnError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("learn.course", slug=slug))
+        except OperationalError:
+            # SQLite: a concurrent start held the write lock past the busy timeout; once more.
+            db.session.rollback()
+            if tries:
+                raise
+    return redirect(url_for("learn.attempt", attempt_id=attempt_id))
 
 
 def _own_attempt(attempt_id: int) -> Attempt:
