@@ -79,6 +79,7 @@ def test_admins_see_badges_and_awards(
     logged_in: Callable[[User], FlaskClient],
 ) -> None:
     client = logged_in(make_user(is_admin=True))
+    assert 'href="/admin/badges"' in client.get("/admin/people").get_data(as_text=True)
     html = client.get("/admin/badges").get_data(as_text=True)
     assert "All-round" in html and "First look" in html
     assert "Reach overall level 2 (Practising)" in html and "Take the baseline assessment" in html

@@ -57,10 +57,13 @@ class Due:
 
 
 def live_rules(session: DbSession) -> list[BadgeRule]:
+    """The live badges' rules (only the columns rules need: never the images)."""
     return [
-        BadgeRule(badge.id, badge.slug, badge.name, dict(badge.criteria))
-        for badge in session.scalars(
-            select(Badge).where(Badge.retired_at.is_(None)).order_by(Badge.slug)
+        BadgeRule(badge_id, slug, name, dict(criteria))
+        for badge_id, slug, name, criteria in session.execute(
+            select(Badge.id, Badge.slug, Badge.name, Badge.criteria)
+            .where(Badge.retired_at.is_(None))
+            .order_by(Badge.slug)
         )
     ]
 
