@@ -100,12 +100,15 @@ def new() -> Any:
                     (form.note.data or "").strip(),
                 )
                 db.session.commit()
-                parts = [f"Assigned to {result.assigned} new"]
+                people = result.assigned + result.updated
+                title = course.current_version.title if course.current_version else course.slug
+                message = f"Assigned “{title}” to {people} {'person' if people == 1 else 'people'}"
+                details = []
                 if result.updated:
-                    parts.append(f"updated {result.updated}")
+                    details.append(f"{result.updated} already assigned: due date and note updated")
                 if result.already_complete:
-                    parts.append(f"{result.already_complete} had already completed it")
-                flash(", ".join(parts) + ".", "success")
+                    details.append(f"{result.already_complete} had already completed it")
+                flash(message + (f" ({'; '.join(details)})" if details else "") + ".", "success")
                 return redirect(url_for("assignments.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("assignments/new.html", form=form), status

@@ -46,7 +46,7 @@ def test_a_manager_assigns_a_course_and_sees_it_overdue(
     page.get_by_label("Note to the learners (optional)").fill("Before the release, please.")
     page.get_by_role("button", name="Assign").click()
     page.wait_for_url("**/assignments/")
-    expect(page.get_by_role("status")).to_contain_text("Assigned to 1 new")
+    expect(page.get_by_role("status")).to_contain_text("Assigned “Sentinel course” to 1 person.")
     row = page.locator("#assignments tbody tr", has_text="Bob Builder")
     expect(row).to_contain_text("Open")
     expect(row).to_contain_text(tomorrow.strftime("%d %b %Y"))
