@@ -247,7 +247,7 @@ GOOD = {
 
 
 def changed(path: str, value: Any) -> dict[str, Any]:
-    statement = json.loads(json.dumps(GOOD))
+    statement: dict[str, Any] = json.loads(json.dumps(GOOD))
     *parents, last = path.split(".")
     target = statement
     for key in parents:
