@@ -226,3 +226,16 @@ def test_admin_adds_a_person_and_creates_a_one_time_password_link(
                                     "csrf_token": form_token}).status_code == 302
     assert starter.get(link).status_code == 404
     assert login(starter, "new.starter@example.com", password).status_code == 302
+
+
+def test_search_treats_percent_and_underscore_literally(
+    make_user: Callable[..., User], logged_in: Callable[[User], FlaskClient]
+) -> None:
+    admin = make_user(is_admin=True, name="Admin Person")
+    make_user(name="Ann_Lee")
+    make_user(name="Annxlee")
+    client = logged_in(admin)
+    page = client.get("/admin/people?q=ann_lee").get_data(as_text=True)
+    assert "Ann_Lee" in page
+    assert "Annxlee" not in page
+    assert "No one matches" in client.get("/admin/people?q=%25%25").get_data(as_text=True)

@@ -27,11 +27,13 @@ def search_people(session: DbSession, query: str, page: int) -> Page:
     statement = select(User)
     count = select(func.count(User.id))
     if query:
-        pattern = f"%{query.lower()}%"
+        # % and _ typed by the admin are literal characters, not wildcards.
+        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         condition = or_(
-            func.lower(User.name).like(pattern),
-            User.email.like(pattern),
-            func.lower(User.title).like(pattern),
+            func.lower(User.name).like(pattern, escape="\\"),
+            User.email.like(pattern, escape="\\"),
+            func.lower(User.title).like(pattern, escape="\\"),
         )
         statement = statement.where(condition)
         count = count.where(condition)
