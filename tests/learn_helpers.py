@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -182,9 +181,6 @@ def publish_spec(app: Flask, root: Path, spec: CourseSpec) -> int:
     return publish_folder(app, write_course(root, spec))
 
 
-PublishFn = Callable[..., int]
-
-
 # --------------------------------------------------------------------------- acting as a learner
 
 
@@ -264,11 +260,6 @@ def page(client: FlaskClient, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     return str(response.get_data(as_text=True))
-
-
-def flashes(client: FlaskClient, url: str) -> str:
-    """Follow a redirect target and return the page (with its flashed messages)."""
-    return page(client, url)
 
 
 # ---------------------------------------------------------------------------------- database
