@@ -548,17 +548,26 @@ class Writer:
 
     def flush(self) -> None:
         connection = self.session.connection()
-        marker = "?" if self.sqlite else "%s"
+        marker = "?"
         for table in sorted(self.rows, key=lambda t: self.order.get(t, 0)):
             buffer = self.rows[table]
             if not buffer:
                 continue
             names = [name for name, _ in self.columns[table]]
-            statement = (
-                f"INSERT INTO {table.name} ({', '.join(names)}) "  # noqa: S608  (our own names)
-                f"VALUES ({', '.join([marker] * len(names))})"
-            )
-            connection.exec_driver_sql(statement, buffer)
+            if self.sqlite:
+                statement = (
+                    f"INSERT INTO {table.name} ({', '.join(names)}) "  # noqa: S608  (our names)
+                    f"VALUES ({', '.join([marker] * len(names))})"
+                )
+                connection.exec_driver_sql(statement, buffer)
+            else:  # PostgreSQL: COPY, several times faster than multi-row INSERTs
+                driver: Any = connection.connection.driver_connection
+                with (
+                    driver.cursor() as cursor,
+                    cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy,
+                ):
+                    for row in buffer:
+                        copy.write_row(row)
             self.counts[table.name] += len(buffer)
             self.rows[table] = []
 
