@@ -33,7 +33,8 @@ find_python() {
 
 ensure_venv() {
   # CairoSVG (badge images to PNG) needs the Cairo C library.
-  if ! { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libcairo\.so\.2'; then
+  # (grep without -q reads everything: with pipefail, -q could kill ldconfig with SIGPIPE.)
+  if ! { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep 'libcairo\.so\.2' >/dev/null; then
     apt_install libcairo2 || echo "libcairo2 is missing: publishing badges will fail (apt-get install libcairo2)." >&2
   fi
   if [ ! -x .venv/bin/python ]; then
