@@ -44,8 +44,8 @@ OWN_BOUNDS = {
     "catalog": 5,
     "course": 4,
     "module": 3,
-    "attempt": 4,
-    "result": 5,
+    "attempt": 3,
+    "result": 4,
     "baseline": 2,
 }
 # What every page pays (session lookup and navigation); today 3.

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.courses.models import Course, CourseVersion
+from lms.courses.models import Course, CourseVersion, Module
 from lms.extensions import db
 from lms.people.models import utcnow
 
@@ -84,6 +84,7 @@ class Attempt(db.Model):  # type: ignore[name-defined,misc]
     review: Mapped[str] = mapped_column(String(10), default="full")
 
     course_version: Mapped[CourseVersion | None] = relationship()
+    module: Mapped[Module | None] = relationship()
 
 
 class AttemptAnswer(db.Model):  # type: ignore[name-defined,misc]

@@ -14,18 +14,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.activity.service import record
-from lms.courses.models import Course, CourseVersion, Module, ModuleVersion, QuestionVersion
+from lms.courses.models import Course, CourseVersion, ModuleVersion, QuestionVersion
 from lms.database import DbSession
 from lms.learn.models import Attempt, AttemptAnswer, Enrolment, ModuleProgress
 from lms.learn.service import (
     LearnError,
     complete_module,
     course_progress,
-    find_enrolment,
     get_progress,
     maybe_complete_course,
 )
@@ -75,9 +74,20 @@ def attempt_questions(session: DbSession, attempt: Attempt) -> list[QuestionVers
 
 def get_attempt_for(session: DbSession, attempt_id: int, user_id: int) -> Attempt | None:
     """An attempt belongs to one person: anyone else gets None (and the view answers 404)."""
-    return session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+    found: Attempt | None = session.scalar(
+        select(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+        # What its pages and scoring need, in the same query: course version, course, module.
+        .options(
+            joinedload(Attempt.course_version).options(
+                defer(CourseVersion.source),
+                defer(CourseVersion.overview_html),
+                joinedload(CourseVersion.course),
+            ),
+            joinedload(Attempt.module),
+        )
     )
+    return found
 
 
 # ---------------------------------------------------------------------------- starting attempts
@@ -412,20 +422,11 @@ def _after_scoring(session: DbSession, user: User, attempt: Attempt, now: dateti
             at=now,
         )
         return False
-    found = (
-        session.execute(
-            select(Course, CourseVersion)
-            .join(CourseVersion, CourseVersion.course_id == Course.id)
-            .where(CourseVersion.id == attempt.course_version_id)
-            .options(defer(CourseVersion.source), defer(CourseVersion.overview_html))
-        ).first()
-        if attempt.course_version_id
-        else None
-    )
-    if found is None:
+    version = attempt.course_version  # loaded with the attempt (get_attempt_for)
+    if version is None:
         return False
-    course, version = found
-    module = session.get(Module, attempt.module_id) if attempt.module_id else None
+    course = version.course
+    module = attempt.module
     object_id = course.slug
     if attempt.kind == "check" and attempt.module_id:
         object_id = f"{course.slug}/{module.slug if module else attempt.module_id}"
@@ -440,9 +441,14 @@ def _after_scoring(session: DbSession, user: User, attempt: Attempt, now: dateti
         result=result,
         at=now,
     )
-    enrolment = find_enrolment(session, user.id, course.id)
-    if enrolment is not None:
-        enrolment.last_active_at = now
+    # Touch the enrolment and load it in one statement.
+    enrolment = session.scalars(
+        update(Enrolment)
+        .where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+        .values(last_active_at=now)
+        .returning(Enrolment)
+        .execution_options(synchronize_session=False)
+    ).first()
     if not attempt.passed:
         return False  # a failed attempt completes nothing
     if attempt.kind == "check" and module is not None:

@@ -234,22 +234,15 @@ def attempt(attempt_id: int) -> Any:
 
 
 def _attempt_context(attempt: Attempt) -> dict[str, Any]:
-    """Course title, course slug and module slug for an attempt's pages: one query at most."""
-    if attempt.course_version_id is None:
+    """Course title, course slug and module slug (loaded with the attempt: no query)."""
+    version = attempt.course_version
+    if version is None:
         return {"course_title": "Where do I stand?", "course_slug": None, "module_slug": None}
-    from sqlalchemy import select
-
-    from lms.courses.models import Course, CourseVersion, Module
-
-    row = db.session.execute(
-        select(CourseVersion.title, Course.slug, Module.slug)
-        .join(Course, Course.id == CourseVersion.course_id)
-        .outerjoin(Module, Module.id == attempt.module_id)
-        .where(CourseVersion.id == attempt.course_version_id)
-    ).first()
-    if row is None:
-        return {"course_title": "Where do I stand?", "course_slug": None, "module_slug": None}
-    return {"course_title": row[0], "course_slug": row[1], "module_slug": row[2]}
+    return {
+        "course_title": version.title,
+        "course_slug": version.course.slug,
+        "module_slug": attempt.module.slug if attempt.module else None,
+    }
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
