@@ -3,9 +3,9 @@
 
 Follows /work/shared/performance.md: gunicorn with 2 sync workers serves the LMS and, with the
 same settings (bench/gunicorn_conf.py), a bare Flask "hello" app; wrk measures each with
-``-t1 -c16 -d10s --latency -H "Connection: close"``. Runs are interleaved (hello, module page,
-submissions, start+submit, then again) and medians are reported with the ratios measured in the
-same run. Not part of the test suite.
+``-t1 -c16 -d10s --latency -H "Connection: close"``. Runs are interleaved (hello, Jinja page,
+module page, submissions, start+submit, then again) and medians are reported with the ratios
+measured in the same run. Not part of the test suite.
 
     .venv/bin/python bench/run_bench.py                 # SQLite, and PostgreSQL if reachable
     .venv/bin/python bench/run_bench.py --backend sqlite --rounds 3
@@ -13,6 +13,8 @@ same run. Not part of the test suite.
 What is measured:
 
 - ``hello``: GET / of bench/hello_app.py, the ceiling.
+- ``page``: GET /page of the same app, an ~11 KB Jinja page with no database (calibration: the
+  performance notes measured it at 61% of bare Flask).
 - ``module``: GET of a shipped module page as an enrolled learner (session cookie).
 - ``submit``: POST /attempts/<id>/submit, each request to a different open final-quiz attempt
   (10 questions of a shipped course) with the learner's session and CSRF token (bench/submit.lua).
@@ -664,6 +666,7 @@ def start_and_submit(
 class BackendResult:
     backend: str
     hello: list[WrkResult] = field(default_factory=list)
+    page: list[WrkResult] = field(default_factory=list)
     module: list[WrkResult] = field(default_factory=list)
     submit: list[WrkResult] = field(default_factory=list)
     cycles: list[float] = field(default_factory=list)
@@ -699,6 +702,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
                            f"User-Agent: {USER_AGENT}"]
             # Warm-up (and sanity check of prepared submissions), not counted.
             run_wrk(hello_server.url + "/", 2, [])
+            run_wrk(hello_server.url + "/page", 2, [])
             run_wrk(app_server.url + data.module_path, 2, module_args)
             lua = str(BENCH / "submit.lua")
             warm = run_wrk(app_server.url, 2, script=[lua, str(data.submit_files[-1])])
@@ -708,6 +712,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
             for round_number in range(args.rounds):
                 result.load.append(os.getloadavg()[0])
                 hello = run_wrk(hello_server.url + "/", args.duration, [])
+                jinja_page = run_wrk(hello_server.url + "/page", args.duration, [])
                 module = run_wrk(app_server.url + data.module_path, args.duration, module_args)
                 submit = run_wrk(
                     app_server.url, args.duration, [], [lua, str(data.submit_files[round_number])]
@@ -716,6 +721,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
                     app_server.port, data.cycle_learners[round_number], data, args.duration
                 )
                 result.hello.append(hello)
+                result.page.append(jinja_page)
                 result.module.append(module)
                 result.submit.append(submit)
                 result.cycles.append(rate)
@@ -747,6 +753,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
                     )
                 log(
                     f"{backend} round {round_number + 1}/{args.rounds}: hello {hello.rps:.0f}/s, "
+                    f"11 KB Jinja page {jinja_page.rps:.0f}/s, "
                     f"module {module.rps:.0f}/s (p99 {module.p99_ms:.0f} ms), "
                     f"submit {submit.rps:.0f}/s (p99 {submit.p99_ms:.0f} ms; "
                     f"{check['scored']} scored), start+submit {rate:.0f}/s ({completed} quizzes)"
@@ -786,6 +793,7 @@ def report(results: list[BackendResult], args: argparse.Namespace) -> None:
         hello = median([r.rps for r in result.hello])
         rows = [
             ("bare Flask hello", result.hello, None),
+            ("bare Flask, 11 KB Jinja page", result.page, None),
             ("module page", result.module, f"{targets['module_ratio']:.0%}"),
             ("quiz submission", result.submit, f"{targets['submissions']}/s"),
         ]
