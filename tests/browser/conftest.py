@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -55,10 +56,33 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+class BufferedApp:
+    """Reads each response whole and closes it before the server writes a byte.
+
+    Chromium drops connections it no longer needs (a static file revalidated while the page
+    navigates away). werkzeug's dev server can then skip closing the response iterator, and the
+    static file Flask opened is left for the garbage collector: a ResourceWarning in whatever
+    test runs next, which the suite's warnings-as-errors turns into a failure. Buffering keeps
+    every file's lifetime inside the request.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        iterable = self.app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The test app (and its test database) on a free port of 127.0.0.1."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, BufferedApp(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
