@@ -18,6 +18,7 @@ from lms.people.importer import OrgImportError, import_org_chart
 from lms.people.models import JOB_FUNCTIONS
 from lms.people.services import NewUser, PeopleError, create_user, issue_password_token
 from lms.pulse.cli import check_pulses, publish_pulses
+from lms.summaries.cli import summaries_cli
 
 lms_cli = AppGroup("lms", help="ai-literacy-lms administration.")
 users_cli = AppGroup("users", help="People and accounts.")
@@ -26,6 +27,7 @@ lms_cli.add_command(users_cli)
 lms_cli.add_command(org_cli)
 lms_cli.add_command(reminders_cli)
 lms_cli.add_command(snapshots_cli)
+lms_cli.add_command(summaries_cli)
 
 
 def register_cli(app: Flask) -> None:

@@ -20,6 +20,7 @@ from lms.people.models import AuthSession, PasswordToken, User
 from lms.pulse.models import Pulse, PulseAnswerCount, PulseParticipation, PulseQuestion
 from lms.recognition.kudos_models import Certificate, Kudos
 from lms.recognition.models import Badge, BadgeAward, RecognitionSettings
+from lms.summaries.models import StoredSummary
 
 __all__ = [
     "ActivityEvent",
@@ -53,5 +54,6 @@ __all__ = [
     "RecognitionSettings",
     "SelfRating",
     "Snapshot",
+    "StoredSummary",
     "User",
 ]

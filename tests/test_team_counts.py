@@ -93,39 +93,17 @@ def people_figure(client: FlaskClient, url: str) -> str:
     return found.group(1)
 
 
-def test_figures_are_current_without_the_cache(
-    app: Flask, make_user: Callable[..., User], logged_in: Callable[[User], FlaskClient]
-) -> None:
-    boss = make_user(name="Boss")
-    make_user(name="First", manager=boss)
-    client = logged_in(boss)
-    assert people_figure(client, "/team/") == "1"
-    make_user(name="Second", manager=boss)
-    assert people_figure(client, "/team/") == "2"
-
-
-def test_the_summary_cache_reuses_figures_per_scope_only(
+def test_a_stored_summary_replaces_the_aggregates_with_one_read(
     app: Flask,
-    make_user: Callable[..., User],
-    logged_in: Callable[[User], FlaskClient],
+    teams: Teams,  # noqa: F811
     count_statements: Callable[[], Any],
 ) -> None:
-    app.config["TEAM_SUMMARY_CACHE_SECONDS"] = 60
-    boss = make_user(name="Boss")
-    lead = make_user(name="Lead", manager=boss)
-    make_user(name="Under Lead", manager=lead)
-    client = logged_in(boss)
-    with count_statements() as cold:
-        assert people_figure(client, "/team/") == "2"
-    make_user(name="Newcomer", manager=boss)
-    with count_statements() as warm:
-        assert people_figure(client, "/team/") == "2"  # reused for up to a minute
-    assert warm.count == cold.count - 6  # the six aggregates were not run again
-    # Other scopes have their own entries: the direct switch, a sub-team, another manager.
-    assert people_figure(client, "/team/?direct=1") == "2"  # Lead and the newcomer
-    assert people_figure(client, f"/team/?team={lead.id}") == "1"
-    assert people_figure(client_for(app, lead), "/team/") == "1"
-    # Access is still checked first: a cached scope is no way round the subtree rule.
-    assert client_for(app, lead).get(f"/team/?team={boss.id}").status_code == 404
-    app.config["TEAM_SUMMARY_CACHE_SECONDS"] = 0
-    assert people_figure(client, "/team/") == "3"
+    """Large teams' dashboards read their stored summary (lms.summaries): the six aggregates
+    give way to the one read every dashboard already makes, at any size."""
+    pages = {"dashboard": "/team/", "dashboard direct": "/team/?direct=1"}
+    app.config["SUMMARY_LIVE_BELOW"] = 10**9
+    live = measure(client_for(app, teams.big_manager), count_statements, pages)
+    app.config["SUMMARY_LIVE_BELOW"] = 1
+    small = measure(client_for(app, teams.small_manager), count_statements, pages)
+    big = measure(client_for(app, teams.big_manager), count_statements, pages)
+    assert small == big == {name: count - 6 for name, count in live.items()}

@@ -102,3 +102,6 @@ def run_demo_insights(people: int | None, seed: int) -> None:
     click.echo("Some generated logins (same password):")
     for role, email in result.sample_logins.items():
         click.echo(f"  {role:<16} {email}")
+    from lms.summaries.cli import refresh_and_report
+
+    refresh_and_report()  # the large teams' dashboards open at once

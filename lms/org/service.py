@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select, union_all
@@ -19,9 +19,10 @@ from lms.database import DbSession
 from lms.learn.models import Enrolment
 from lms.literacy.models import OVERALL, LiteracyLevel
 from lms.org.models import OrgSetting, Snapshot
-from lms.org.snapshots import department_members, week_start
+from lms.org.snapshots import OVERVIEW_SUMMARY_KEY, department_members, week_start
 from lms.people.models import JOB_FUNCTIONS, User, utcnow
 from lms.recognition.models import BadgeAward
+from lms.summaries.store import Policy, Summary, load_summary
 
 SHOW_LEADERS = "show_leaders_learning"
 TREND_WEEKS = 26
@@ -156,6 +157,18 @@ def levels_by_department(session: DbSession) -> list[GroupLevels]:
     ]
 
 
+@dataclass(frozen=True)
+class TrendWeek:
+    """The whole organisation's snapshot of one week."""
+
+    week_start: date
+    people: int
+    average_level: float
+    practising_share: float
+    active_learners: int
+    completions: int
+
+
 @dataclass
 class Overview:
     total: GroupLevels
@@ -163,12 +176,28 @@ class Overview:
     functions: list[GroupLevels]
     departments: list[GroupLevels]
     weeks: list[date]
-    all_trend: list[Any]  # rows with the Snapshot columns
-    show_leaders: bool
+    all_trend: list[TrendWeek]
+
+
+def stored_overview(
+    session: DbSession, now: datetime, policy: Policy, force: bool = False
+) -> Summary[Overview]:
+    """The overview: computed now for a small organisation, from the read summaries for a large
+    one (lms.summaries.store)."""
+    return load_summary(
+        session,
+        OVERVIEW_SUMMARY_KEY,
+        Overview,
+        lambda: overview(session, now.date()),
+        lambda data: data.total.people,
+        now,
+        policy,
+        force,
+    )
 
 
 def overview(session: DbSession, today: date) -> Overview:
-    """Five statements: levels by function, by department, by area, snapshots, the setting."""
+    """Four statements: levels by function, by department, by area, and the snapshots."""
     functions = levels_by_function(session)
     departments = levels_by_department(session)
     since = week_start(today) - timedelta(weeks=TREND_WEEKS - 1)
@@ -216,8 +245,18 @@ def overview(session: DbSession, today: date) -> Overview:
         functions=functions,
         departments=departments,
         weeks=weeks,
-        all_trend=[s for s in snapshots if s.group_type == "all"],
-        show_leaders=leaders_shown(session),
+        all_trend=[
+            TrendWeek(
+                week_start=s.week_start,
+                people=s.people,
+                average_level=s.average_level,
+                practising_share=s.practising_share,
+                active_learners=s.active_learners,
+                completions=s.completions,
+            )
+            for s in snapshots
+            if s.group_type == "all"
+        ],
     )
 
 

@@ -29,6 +29,10 @@ from lms.literacy.models import OVERALL, LevelChange
 from lms.org.models import Snapshot
 from lms.org.upsert import upsert
 from lms.people.models import User, utcnow
+from lms.summaries.store import forget as forget_summaries
+
+# The organisation view's stored summary (lms.summaries.store), which holds the trend.
+OVERVIEW_SUMMARY_KEY = "org"
 
 
 def week_start(day: date) -> date:
@@ -196,5 +200,6 @@ def take_snapshot(session: DbSession, week: date) -> list[SnapshotRow]:
     ]
     if stale:
         session.execute(delete(Snapshot).where(Snapshot.id.in_(stale)))
+    forget_summaries(session, OVERVIEW_SUMMARY_KEY)  # its trend lacks this week
     session.flush()
     return rows

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -18,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.extensions import db
@@ -27,6 +29,8 @@ from lms.org import service as org_service
 from lms.org.charts import line_chart, stacked_bar
 from lms.people.models import User, utcnow
 from lms.security import has_capability, log_denial, not_found_for, requires
+from lms.summaries.fragments import FragmentCache, render_fragment
+from lms.summaries.store import Policy, Summary
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -37,46 +41,77 @@ class ToggleForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     """A POST button: the CSRF token and nothing else."""
 
 
+# The figures' HTML per stored overview, per worker (see lms.team.views._figures).
+_figures_html = FragmentCache(size=8)
+
+
+def _figures(summary: Summary[org_service.Overview]) -> Markup:
+    def render() -> Markup:
+        data = summary.value
+        labels = [week.strftime("%d %b") for week in data.weeks]
+        by_week = {s.week_start: s for s in data.all_trend}
+        trend = line_chart(
+            labels,
+            [
+                (
+                    "Share at level 2+ (%)",
+                    "series-share",
+                    [
+                        by_week[w].practising_share * 100 if w in by_week else None
+                        for w in data.weeks
+                    ],
+                ),
+                (
+                    "Active learners (%)",
+                    "series-active",
+                    [
+                        100 * by_week[w].active_learners / by_week[w].people
+                        if w in by_week and by_week[w].people
+                        else None
+                        for w in data.weeks
+                    ],
+                ),
+            ],
+            y_min=0,
+            y_max=100,
+            y_format="{:.0f}%",
+        )
+        return render_fragment(
+            "org/_figures.html",
+            data=data,
+            trend=trend,
+            competencies=COMPETENCIES,
+            core_areas=CORE_AREAS,
+            levels=LEVELS,
+            stacked_bar=stacked_bar,
+        )
+
+    return _figures_html.get(summary, render)
+
+
 @bp.get("/")
 @requires("executive")
 def overview() -> Any:
-    data = org_service.overview(db.session, utcnow().date())
-    labels = [week.strftime("%d %b") for week in data.weeks]
-    by_week = {s.week_start: s for s in data.all_trend}
-    trend = line_chart(
-        labels,
-        [
-            (
-                "Share at level 2+ (%)",
-                "series-share",
-                [by_week[w].practising_share * 100 if w in by_week else None for w in data.weeks],
-            ),
-            (
-                "Active learners (%)",
-                "series-active",
-                [
-                    100 * by_week[w].active_learners / by_week[w].people
-                    if w in by_week and by_week[w].people
-                    else None
-                    for w in data.weeks
-                ],
-            ),
-        ],
-        y_min=0,
-        y_max=100,
-        y_format="{:.0f}%",
-    )
+    policy = Policy.from_config(current_app.config)
+    summary = org_service.stored_overview(db.session, utcnow(), policy)
     return render_template(
         "org/overview.html",
-        data=data,
-        trend=trend,
-        by_week=by_week,
-        competencies=COMPETENCIES,
-        core_areas=CORE_AREAS,
-        levels=LEVELS,
-        stacked_bar=stacked_bar,
+        summary=summary,
+        figures=_figures(summary),
+        show_leaders=org_service.leaders_shown(db.session),
+        max_age_minutes=round(policy.max_age.total_seconds() / 60),
         form=ToggleForm(),
     )
+
+
+@bp.post("/refresh")
+@requires("executive")
+def refresh() -> Any:
+    """Recompute the stored overview now (when another worker is not already doing so)."""
+    if ToggleForm().validate_on_submit():
+        policy = Policy.from_config(current_app.config)
+        org_service.stored_overview(db.session, utcnow(), policy, force=True)
+    return redirect(url_for("org.overview"), code=303)
 
 
 @bp.get("/leaders")

@@ -11,6 +11,7 @@ from lms.database import DbSession
 from lms.people.models import JOB_FUNCTIONS, User
 from lms.people.org import would_create_cycle
 from lms.people.services import PeopleError, find_user_by_email, normalise_email
+from lms.summaries.store import forget as forget_summaries
 
 PAGE_SIZE = 50
 
@@ -78,6 +79,7 @@ def update_person(session: DbSession, user: User, changes: PersonChanges, *, act
     if user.id == acting.id and (not changes.is_admin or not changes.active):
         raise PeopleError("You cannot remove your own admin rights or deactivate yourself.")
     was_active = user.active
+    moved = user.manager_id != (manager.id if manager else None) or user.active != changes.active
     user.name = changes.name.strip()
     user.email = email
     user.job_function = changes.job_function
@@ -90,4 +92,6 @@ def update_person(session: DbSession, user: User, changes: PersonChanges, *, act
     if was_active and not user.active:
         # Deactivated people are logged out at once; their learning history stays.
         revoke_all_sessions(session, user.id)
+    if moved:
+        forget_summaries(session)  # stored team figures would count them in the wrong team
     session.flush()

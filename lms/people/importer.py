@@ -18,6 +18,7 @@ from sqlalchemy import select
 from lms.database import DbSession
 from lms.people.models import JOB_FUNCTIONS, User
 from lms.people.services import normalise_email
+from lms.summaries.store import forget as forget_summaries
 
 REQUIRED_COLUMNS = ("email", "name", "function", "title", "manager_email", "roles")
 ROLE_NAMES = ("author", "admin", "executive")
@@ -205,6 +206,7 @@ def _apply(session: DbSession, rows: list[ImportRow], existing: dict[str, User])
     for row in rows:
         manager = by_email[row.manager_email] if row.manager_email else None
         by_email[row.email].manager_id = manager.id if manager else None
+    forget_summaries(session)  # stored team figures follow the old chart
     session.flush()
     created = len(rows) - len(before)
     updated = sum(1 for email, snap in before.items() if _snapshot(by_email[email]) != snap)

@@ -8,7 +8,7 @@ Python.
 
 from __future__ import annotations
 
-from sqlalchemy import CTE, exists, literal, select
+from sqlalchemy import CTE, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from lms.database import DbSession
@@ -48,3 +48,30 @@ def would_create_cycle(session: DbSession, user_id: int, new_manager_id: int | N
     if new_manager_id == user_id:
         return True
     return is_in_subtree(session, user_id, new_manager_id)
+
+
+def large_subtrees(session: DbSession, min_people: int) -> list[tuple[int, int]]:
+    """(manager id, active people below them) for every manager of at least ``min_people``,
+    largest first: one recursive query over (ancestor, person) pairs, however deep the tree."""
+    pairs = (
+        select(User.manager_id.label("ancestor"), User.id.label("id"))
+        .where(User.manager_id.is_not(None))
+        .cte("pairs", recursive=True)
+    )
+    above = aliased(User)
+    pairs = pairs.union(
+        select(above.manager_id.label("ancestor"), pairs.c.id)
+        .join(above, above.id == pairs.c.ancestor)
+        .where(above.manager_id.is_not(None))
+    )
+    member = aliased(User)
+    people = func.count()
+    rows = session.execute(
+        select(pairs.c.ancestor, people)
+        .join(member, member.id == pairs.c.id)
+        .where(member.active.is_(True))
+        .group_by(pairs.c.ancestor)
+        .having(people >= min_people)
+        .order_by(people.desc(), pairs.c.ancestor)
+    ).all()
+    return [(int(manager_id), int(count)) for manager_id, count in rows]

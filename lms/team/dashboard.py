@@ -29,6 +29,7 @@ from lms.learn.models import Attempt, Enrolment, SelfRating
 from lms.literacy.models import OVERALL, LiteracyLevel
 from lms.people.models import User
 from lms.recognition.models import BadgeAward
+from lms.summaries.store import Policy, Summary, load_summary
 from lms.team import charts
 from lms.team.metrics import (
     PRACTISING_LEVEL,
@@ -190,6 +191,27 @@ def team_summary(session: DbSession, scope: Scope, now: datetime) -> TeamSummary
         calibration=_calibration(session, members),
         courses=_assigned_courses(session, members, now),
         computed_at=now,
+    )
+
+
+def summary_key(scope: Scope) -> str:
+    return f"team:{scope.root_id}:{'direct' if scope.direct_only else 'all'}"
+
+
+def stored_team_summary(
+    session: DbSession, scope: Scope, now: datetime, policy: Policy, force: bool = False
+) -> Summary[TeamSummary]:
+    """The scope's figures: computed now for a small team, from the read summaries for a large
+    one (lms.summaries.store). The figures are the same whoever in the org may see them."""
+    return load_summary(
+        session,
+        summary_key(scope),
+        TeamSummary,
+        lambda: team_summary(session, scope, now),
+        lambda summary: summary.totals.people,
+        now,
+        policy,
+        force,
     )
 
 

@@ -46,6 +46,9 @@ class TeamState:
     def dashboard_url(self) -> str:
         return _url("team.dashboard", self.scope_args())
 
+    def refresh_url(self) -> str:
+        return _url("team.refresh", self.scope_args())
+
     def people_url(self, **changes: str | int) -> str:
         args: dict[str, str | int] = {
             **self.scope_args(),

@@ -13,19 +13,23 @@ from flask import (
     Response,
     current_app,
     g,
+    redirect,
     render_template,
     request,
     stream_with_context,
 )
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.extensions import db
 from lms.people.models import JOB_FUNCTIONS, utcnow
 from lms.people.org import is_manager
 from lms.security import log_denial, not_found_for
-from lms.team.cache import TtlCache
-from lms.team.dashboard import TeamSummary, team_summary
+from lms.summaries.fragments import FragmentCache, render_fragment
+from lms.summaries.store import Policy, Summary
+from lms.team.dashboard import TeamSummary, stored_team_summary
 from lms.team.export import csv_chunks
 from lms.team.people import (
     AREAS,
@@ -62,30 +66,52 @@ def _state(**extra: Any) -> TeamState:
     return TeamState(scope, team_name, **extra)
 
 
-def _summary(state: TeamState) -> TeamSummary:
-    scope = state.scope
+class RefreshForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    """The "Refresh now" button: the CSRF token and nothing else."""
 
-    def compute() -> TeamSummary:
-        return team_summary(db.session, scope, utcnow())
 
-    seconds = float(current_app.config.get("TEAM_SUMMARY_CACHE_SECONDS", 0) or 0)
-    if seconds <= 0:
-        return compute()
-    cache: TtlCache[TeamSummary] = current_app.extensions.setdefault("team_summaries", TtlCache())
-    return cache.get_or_compute((scope.root_id, scope.direct_only), seconds, compute)
+# The figures' HTML per stored summary and scope (a sub-team's links differ), per worker: a large
+# team's page then renders only its frame.
+_figures_html = FragmentCache()
+
+
+def _figures(state: TeamState, summary: Summary[TeamSummary]) -> Markup:
+    return _figures_html.get(
+        summary,
+        lambda: render_fragment(
+            "team/_summary.html",
+            state=state,
+            summary=summary.value,
+            levels=LEVELS,
+            competencies=COMPETENCIES,
+        ),
+        tuple(sorted(state.scope_args().items())),
+    )
 
 
 @bp.get("/")
 def dashboard() -> Any:
     state = _state()
-    summary = _summary(state)
+    policy = Policy.from_config(current_app.config)
+    summary = stored_team_summary(db.session, state.scope, utcnow(), policy)
     return render_template(
         "team/dashboard.html",
         state=state,
         summary=summary,
-        levels=LEVELS,
-        competencies=COMPETENCIES,
+        figures=_figures(state, summary),
+        max_age_minutes=round(policy.max_age.total_seconds() / 60),
+        refresh_form=RefreshForm(),
     )
+
+
+@bp.post("/refresh")
+def refresh() -> Any:
+    """Recompute a stored summary now (when another worker is not already doing so)."""
+    state = _state()
+    if RefreshForm().validate_on_submit():
+        policy = Policy.from_config(current_app.config)
+        stored_team_summary(db.session, state.scope, utcnow(), policy, force=True)
+    return redirect(state.dashboard_url(), code=303)
 
 
 @bp.get("/people")

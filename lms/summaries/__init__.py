@@ -1,0 +1,1 @@
+"""Read summaries: dashboard figures of large scopes, computed ahead and read in one statement."""

@@ -1,0 +1,34 @@
+"""Rendering a dashboard's figures once per stored summary and worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import current_app
+from markupsafe import Markup
+
+from lms.summaries.store import LruCache, Summary
+
+
+def render_fragment(template_name: str, **context: Any) -> Markup:
+    """A template rendered without the request's context processors (the figures must not depend
+    on who is looking). Marked safe because it is the output of the app's autoescaping Jinja
+    environment, which escaped every value on the way in."""
+    template = current_app.jinja_env.get_template(template_name)
+    return Markup(template.render(**context))  # noqa: S704  (escaped by Jinja, see above)
+
+
+class FragmentCache:
+    """HTML rendered from stored summaries, keyed by the summary's identity (key, computed_at) and
+    whatever else the HTML depends on. Figures computed live are rendered every time."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._cache: LruCache[Markup] = LruCache(size)
+
+    def get(
+        self, summary: Summary[Any], render: Callable[[], Markup], *variant: Hashable
+    ) -> Markup:
+        if summary.cache_key is None:
+            return render()
+        return self._cache.get_or_make((*summary.cache_key, *variant), render)
