@@ -109,6 +109,12 @@ def test_a_large_team_is_read_from_its_stored_summary(
     assert people_figure(client) == "4"
     assert stored(app) == {f"team:{boss.id}:all": 4}
 
+    # A scope below the threshold (it shrank, or the threshold rose) is computed live again.
+    make_user(name="Third Newcomer", manager=boss)
+    app.config["SUMMARY_LIVE_BELOW"] = 250
+    page = client.get("/team/").get_data(as_text=True)
+    assert 'id="figure-people">5<' in page and "Refresh now" not in page
+
 
 def test_an_expired_summary_another_worker_is_recomputing_is_served_meanwhile(
     app: Flask, make_user: Callable[..., User], logged_in: Callable[[User], FlaskClient]

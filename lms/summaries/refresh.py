@@ -60,6 +60,8 @@ def refresh_all(session: DbSession, now: datetime, policy: Policy) -> list[Refre
     done = []
     started = time.perf_counter()
     overview = stored_overview(session, now, policy, force=True)
+    if not overview.stored:
+        discard(session, [overview.key])  # the organisation is small (now): computed live
     done.append(
         Refreshed(
             overview.key,

@@ -121,8 +121,12 @@ def load_summary(
     ``force`` recomputes a stored summary now (unless another worker already is).
     """
     row = session.execute(
-        select(StoredSummary.payload, StoredSummary.computed_at).where(StoredSummary.key == key)
+        select(StoredSummary.payload, StoredSummary.computed_at, StoredSummary.people).where(
+            StoredSummary.key == key
+        )
     ).first()
+    if row is not None and row.people < policy.live_below:
+        row = None  # the scope is small (now, or under this configuration): compute it live
     if row is not None:
         fresh = row.computed_at > now - policy.max_age
         if (fresh and not force) or not _claim(_engine(session), key, now):

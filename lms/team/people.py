@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Select,
     SQLColumnExpression,
@@ -158,10 +159,21 @@ class PeoplePage:
 
 
 class _Query:
-    """The people statement for one scope, filters and sort."""
+    """The people statement for one scope, filters and sort.
 
-    def __init__(self, scope: Scope, filters: PeopleFilters, now: datetime) -> None:
+    ``population``, when given, narrows the per-person aggregates to those ids (a page of the
+    table) instead of every member of the scope.
+    """
+
+    def __init__(
+        self,
+        scope: Scope,
+        filters: PeopleFilters,
+        now: datetime,
+        population: CTE | None = None,
+    ) -> None:
         members = members_cte(scope)
+        counted = members if population is None else population
         self.levels = (
             select(
                 LiteracyLevel.user_id.label("user_id"),
@@ -172,7 +184,7 @@ class _Query:
                     for name in (OVERALL, *AREAS)
                 ),
             )
-            .where(in_cte(LiteracyLevel.user_id, members))
+            .where(in_cte(LiteracyLevel.user_id, counted))
             .group_by(LiteracyLevel.user_id)
             .subquery("person_levels")
         )
@@ -187,13 +199,13 @@ class _Query:
                 ),
                 func.count(case((overdue_condition(now), 1))).label("overdue"),
             )
-            .where(in_cte(Enrolment.user_id, members))
+            .where(in_cte(Enrolment.user_id, counted))
             .group_by(Enrolment.user_id)
             .subquery("person_enrolments")
         )
         self.badges = (
             select(BadgeAward.user_id.label("user_id"), func.count(BadgeAward.id).label("badges"))
-            .where(in_cte(BadgeAward.user_id, members), BadgeAward.revoked_at.is_(None))
+            .where(in_cte(BadgeAward.user_id, counted), BadgeAward.revoked_at.is_(None))
             .group_by(BadgeAward.user_id)
             .subquery("person_badges")
         )
@@ -205,6 +217,7 @@ class _Query:
         )
         self.stalled = stalled_condition(User.id, now)
         self.members = members
+        self.population = population
         self.filters = filters
 
     def level(self, name: str) -> ColumnElement[int]:
@@ -213,12 +226,17 @@ class _Query:
     def count(self, name: str, table: Any) -> ColumnElement[int]:
         return func.coalesce(table.c[name], 0)
 
-    def joined(self, statement: Select[Any]) -> Select[Any]:
-        statement = (
-            statement.select_from(User)
-            .join(self.members, self.members.c.id == User.id)
-            .outerjoin(self.levels, self.levels.c.user_id == User.id)
-        )
+    def joined(self, statement: Select[Any], levels: bool = True) -> Select[Any]:
+        if self.population is not None:
+            # A page already chosen with the filters: its people, whatever they match now.
+            return (
+                statement.select_from(User)
+                .join(self.population, self.population.c.id == User.id)
+                .outerjoin(self.levels, self.levels.c.user_id == User.id)
+            )
+        statement = statement.select_from(User).join(self.members, self.members.c.id == User.id)
+        if levels or self.filters.level is not None:
+            statement = statement.outerjoin(self.levels, self.levels.c.user_id == User.id)
         conditions: list[ColumnElement[bool]] = []
         if self.filters.function:
             conditions.append(User.job_function == self.filters.function)
@@ -238,10 +256,27 @@ class _Query:
         return statement.where(*conditions)
 
     def count_statement(self) -> Select[Any]:
-        return self.joined(select(func.count(User.id)))
+        return self.joined(select(func.count(User.id)), levels=False)
 
-    def rows_statement(self, sort: Sort) -> Select[Any]:
-        columns: dict[str, ColumnElement[Any]] = {
+    def page_ids(self, sort: Sort, limit: int, offset: int) -> CTE:
+        """The ids of one page, in order, computing only the sort key over the whole scope: the
+        other aggregates then run for these few people, not for 10,000."""
+        key = self._order(sort)[sort.key]
+        uses_levels = sort.key == "overall" or sort.key.startswith("level_")
+        statement = self.joined(select(User.id), levels=uses_levels)
+        if sort.key in {"completed", "assigned", "assigned_done", "overdue"}:
+            statement = statement.outerjoin(self.enrolments, self.enrolments.c.user_id == User.id)
+        elif sort.key == "badges":
+            statement = statement.outerjoin(self.badges, self.badges.c.user_id == User.id)
+        return (
+            statement.order_by(*self._ordering(sort, key))
+            .limit(limit)
+            .offset(offset)
+            .cte("page_ids")
+        )
+
+    def _columns(self) -> dict[str, ColumnElement[Any]]:
+        return {
             "overall": self.level(OVERALL),
             **{f"level_{area}": self.level(area) for area in AREAS},
             "completed": self.count("completed", self.enrolments),
@@ -250,14 +285,25 @@ class _Query:
             "overdue": self.count("overdue", self.enrolments),
             "badges": self.count("badges", self.badges),
         }
-        order: dict[str, SQLColumnExpression[Any]] = {
+
+    def _order(self, sort: Sort) -> dict[str, SQLColumnExpression[Any]]:
+        return {
             "name": User.name,
             "function": User.job_function,
-            **columns,
+            **self._columns(),
             "last_active": self.last_active,
         }
-        key = order[sort.key]
+
+    @staticmethod
+    def _ordering(sort: Sort, key: SQLColumnExpression[Any]) -> list[Any]:
         direction = key.desc() if sort.descending else key.asc()
+        # Never-active people last whichever way, then a stable order for paging.
+        nulls_last = [key.is_(None)] if sort.key == "last_active" else []
+        return [*nulls_last, direction, User.name, User.id]
+
+    def rows_statement(self, sort: Sort) -> Select[Any]:
+        columns = self._columns()
+        key = self._order(sort)[sort.key]
         statement = self.joined(
             select(
                 User.id,
@@ -273,9 +319,7 @@ class _Query:
         statement = statement.outerjoin(
             self.enrolments, self.enrolments.c.user_id == User.id
         ).outerjoin(self.badges, self.badges.c.user_id == User.id)
-        # Never-active people last whichever way, then a stable order for paging.
-        nulls_last = [key.is_(None)] if sort.key == "last_active" else []
-        return statement.order_by(*nulls_last, direction, User.name, User.id)
+        return statement.order_by(*self._ordering(sort, key))
 
 
 def _row(row: Any) -> PersonRow:
@@ -311,9 +355,10 @@ def people_page(
     total = session.scalar(query.count_statement()) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    rows = session.execute(
-        query.rows_statement(sort).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    # One statement: the page's ids (sorted on the one key asked for) and then the full rows of
+    # just those people, in the same order.
+    ids = query.page_ids(sort, per_page, (page - 1) * per_page)
+    rows = session.execute(_Query(scope, filters, now, population=ids).rows_statement(sort)).all()
     return PeoplePage([_row(row) for row in rows], total, page, per_page)
 
 
