@@ -29,7 +29,7 @@ from lms.org import service as org_service
 from lms.org.charts import line_chart, stacked_bar
 from lms.people.models import User, utcnow
 from lms.security import has_capability, log_denial, not_found_for, requires
-from lms.summaries.fragments import FragmentCache, render_fragment
+from lms.summaries.fragments import cached_fragment, render_fragment
 from lms.summaries.store import Policy, Summary
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -39,10 +39,6 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 class ToggleForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     """A POST button: the CSRF token and nothing else."""
-
-
-# The figures' HTML per stored overview, per worker (see lms.team.views._figures).
-_figures_html = FragmentCache(size=8)
 
 
 def _figures(summary: Summary[org_service.Overview]) -> Markup:
@@ -86,7 +82,7 @@ def _figures(summary: Summary[org_service.Overview]) -> Markup:
             stacked_bar=stacked_bar,
         )
 
-    return _figures_html.get(summary, render)
+    return cached_fragment(summary, render, "org")
 
 
 @bp.get("/")

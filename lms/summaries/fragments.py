@@ -19,16 +19,13 @@ def render_fragment(template_name: str, **context: Any) -> Markup:
     return Markup(template.render(**context))  # noqa: S704  (escaped by Jinja, see above)
 
 
-class FragmentCache:
-    """HTML rendered from stored summaries, keyed by the summary's identity (key, computed_at) and
-    whatever else the HTML depends on. Figures computed live are rendered every time."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._cache: LruCache[Markup] = LruCache(size)
-
-    def get(
-        self, summary: Summary[Any], render: Callable[[], Markup], *variant: Hashable
-    ) -> Markup:
-        if summary.cache_key is None:
-            return render()
-        return self._cache.get_or_make((*summary.cache_key, *variant), render)
+def cached_fragment(
+    summary: Summary[Any], render: Callable[[], Markup], *variant: Hashable
+) -> Markup:
+    """HTML rendered from a stored summary, kept per app and worker under the summary's identity
+    (key, computed_at) and whatever else the HTML depends on (``variant``). Figures computed live
+    are rendered every time."""
+    if summary.cache_key is None:
+        return render()
+    cache: LruCache[Markup] = current_app.extensions.setdefault("summary_fragments", LruCache())
+    return cache.get_or_make((*summary.cache_key, *variant), render)

@@ -101,8 +101,8 @@ class LruCache(Generic[V]):
         return len(self._entries)
 
 
-# Decoded summaries by (key, computed_at): a stored summary is decoded once per worker. Values are
-# shared between requests and must not be changed (callers copy with dataclasses.replace).
+# Decoded summaries by (database, key, computed_at): a stored summary is decoded once per worker.
+# Values are shared between requests and must not be changed.
 _decoded: LruCache[Any] = LruCache()
 
 
@@ -130,9 +130,8 @@ def load_summary(
     if row is not None:
         fresh = row.computed_at > now - policy.max_age
         if (fresh and not force) or not _claim(_engine(session), key, now):
-            value = _decoded.get_or_make(
-                (key, row.computed_at), lambda: codec.loads(cls, row.payload)
-            )
+            identity = (_engine(session).url.render_as_string(), key, row.computed_at)
+            value = _decoded.get_or_make(identity, lambda: codec.loads(cls, row.payload))
             return Summary(key, value, row.computed_at, True, refreshing=not fresh)
     started = time.perf_counter()
     value = compute()

@@ -27,7 +27,7 @@ from lms.extensions import db
 from lms.people.models import JOB_FUNCTIONS, utcnow
 from lms.people.org import is_manager
 from lms.security import log_denial, not_found_for
-from lms.summaries.fragments import FragmentCache, render_fragment
+from lms.summaries.fragments import cached_fragment, render_fragment
 from lms.summaries.store import Policy, Summary
 from lms.team.dashboard import TeamSummary, stored_team_summary
 from lms.team.export import csv_chunks
@@ -70,13 +70,10 @@ class RefreshForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     """The "Refresh now" button: the CSRF token and nothing else."""
 
 
-# The figures' HTML per stored summary and scope (a sub-team's links differ), per worker: a large
-# team's page then renders only its frame.
-_figures_html = FragmentCache()
-
-
 def _figures(state: TeamState, summary: Summary[TeamSummary]) -> Markup:
-    return _figures_html.get(
+    """The figures' HTML, kept per stored summary and link variant (a sub-team's links carry
+    ?team=): a large team's page then renders only its frame."""
+    return cached_fragment(
         summary,
         lambda: render_fragment(
             "team/_summary.html",
