@@ -333,9 +333,7 @@ def build(url: str, workdir: Path, args: argparse.Namespace) -> DataSet:
         )
         pool_answers = {q.id: [option["key"] for option in q.options] for q in pool}
         submitters_ids = add_people(session, "submitter", args.submitters)
-        enrol_and_complete(
-            session, submitters_ids, quiz_course_id, quiz_modules, len(quiz_modules)
-        )
+        enrol_and_complete(session, submitters_ids, quiz_course_id, quiz_modules, len(quiz_modules))
         submitters = mint_sessions(app, session, submitters_ids)
         session.commit()
         now = utcnow()
@@ -525,9 +523,7 @@ class Server:
         return [int(line.split()[1]) for line in self.counts_file.read_text().split("\n") if line]
 
 
-def request(
-    port: int, method: str, path: str, cookie: str, body: str = ""
-) -> tuple[int, str, str]:
+def request(port: int, method: str, path: str, cookie: str, body: str = "") -> tuple[int, str, str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {
         "Cookie": f"session={cookie}",
@@ -584,12 +580,19 @@ def run_wrk(
     else:
         command.append(url)
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    if not re.search(r"50%\s+[\d.]+(us|ms|s|m)", output):
-        log("unexpected wrk output:\n" + output)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
-    p50 = parse_duration_ms(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
-    p99 = parse_duration_ms(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+
+    # Anchored to whole lines of wrk's report: a bare ``50%\s+`` search can match the end of a
+    # "+/- Stdev" figure such as ``87.50%`` in the thread statistics and then read "nan".
+    def number(pattern: str) -> str:
+        found = re.search(pattern, output, re.MULTILINE)
+        if found is None:
+            sys.exit(f"unexpected wrk output (no {pattern!r}):\n{output}")
+        return found.group(1)
+
+    rps = float(number(r"^Requests/sec:\s+([\d.]+)"))
+    requests = int(number(r"^\s*(\d+) requests in"))
+    p50 = parse_duration_ms(number(r"^\s+50%\s+(\S+)\s*$"))
+    p99 = parse_duration_ms(number(r"^\s+99%\s+(\S+)\s*$"))
     errors = timeouts = 0
     match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if match:
@@ -698,8 +701,12 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
             if status != 200 or data.module_title not in html:
                 sys.exit(f"the module page does not work as the bench learner ({status})")
             log(f"{backend}: module page is {len(html.encode()) / 1024:.1f} KB")
-            module_args = ["-H", f"Cookie: session={data.module_cookie}", "-H",
-                           f"User-Agent: {USER_AGENT}"]
+            module_args = [
+                "-H",
+                f"Cookie: session={data.module_cookie}",
+                "-H",
+                f"User-Agent: {USER_AGENT}",
+            ]
             # Warm-up (and sanity check of prepared submissions), not counted.
             run_wrk(hello_server.url + "/", 2, [])
             run_wrk(hello_server.url + "/page", 2, [])
@@ -735,11 +742,15 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
                 # request wrk gave up on) may still have been scored.
                 most = submit.requests + CONNECTIONS + submit.timeouts
                 if not submit.requests <= check["scored"] <= most:
-                    result.problems.append(f"round {round_number}: {submit.requests} submissions "
-                                           f"answered but {check['scored']} scored")
+                    result.problems.append(
+                        f"round {round_number}: {submit.requests} submissions "
+                        f"answered but {check['scored']} scored"
+                    )
                 if check["answers"] != check["scored"] * data.quiz_questions:
-                    result.problems.append(f"round {round_number}: answers {check['answers']} "
-                                           f"for {check['scored']} scored attempts")
+                    result.problems.append(
+                        f"round {round_number}: answers {check['answers']} "
+                        f"for {check['scored']} scored attempts"
+                    )
                 if check["wrong_answer_counts"] or submit.errors or module.errors or failures:
                     result.problems.append(
                         f"round {round_number}: {check['wrong_answer_counts']} attempts with a "
@@ -780,12 +791,16 @@ def median(values: list[float]) -> float:
 
 def report(results: list[BackendResult], args: argparse.Namespace) -> None:
     print()
-    print(f"wrk -t1 -c{CONNECTIONS} -d{args.duration}s --latency -H 'Connection: close'; "
-          f"gunicorn 2 sync workers; medians of {args.rounds} interleaved rounds; "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"wrk -t1 -c{CONNECTIONS} -d{args.duration}s --latency -H 'Connection: close'; "
+        f"gunicorn 2 sync workers; medians of {args.rounds} interleaved rounds; "
+        f"{os.cpu_count()} CPUs"
+    )
     print()
-    header = f"{'backend':<11} {'request':<28} {'req/s (median)':>15} {'p50 ms':>8} " \
-             f"{'p99 ms':>8} {'vs hello':>9} {'target':>8}"
+    header = (
+        f"{'backend':<11} {'request':<28} {'req/s (median)':>15} {'p50 ms':>8} "
+        f"{'p99 ms':>8} {'vs hello':>9} {'target':>8}"
+    )
     print(header)
     print("-" * len(header))
     for result in results:
@@ -806,26 +821,35 @@ def report(results: list[BackendResult], args: argparse.Namespace) -> None:
                 f"{rps / hello if hello else 0:>9.0%} {target or '':>8}"
             )
         cycles = median(result.cycles)
-        print(f"{result.backend:<11} {'quiz start+submit (client)':<28} {cycles:>15.0f} "
-              f"{'':>8} {'':>8} {'':>9} {targets['submissions']:>7}/s")
+        print(
+            f"{result.backend:<11} {'quiz start+submit (client)':<28} {cycles:>15.0f} "
+            f"{'':>8} {'':>8} {'':>9} {targets['submissions']:>7}/s"
+        )
         ratios = [m.rps / h.rps for m, h in zip(result.module, result.hello, strict=True)]
-        print(f"{'':<11} module/hello per round: "
-              + ", ".join(f"{ratio:.0%}" for ratio in ratios)
-              + "; submissions per round: " + ", ".join(f"{r.rps:.0f}" for r in result.submit))
+        print(
+            f"{'':<11} module/hello per round: "
+            + ", ".join(f"{ratio:.0%}" for ratio in ratios)
+            + "; submissions per round: "
+            + ", ".join(f"{r.rps:.0f}" for r in result.submit)
+        )
         for server, counts in result.workers.items():
             total = sum(counts) or 1
             shares = ", ".join(f"{count / total:.0%}" for count in counts)
             print(f"{'':<11} {server} workers served: {counts} ({shares})")
         print(f"{'':<11} data set: {result.counts}")
-        print(f"{'':<11} 1-minute load average at each round's start: "
-              + ", ".join(f"{load:.1f}" for load in result.load)
-              + f" (the machine has {os.cpu_count()} CPUs; above ~2 something else is running)")
+        print(
+            f"{'':<11} 1-minute load average at each round's start: "
+            + ", ".join(f"{load:.1f}" for load in result.load)
+            + f" (the machine has {os.cpu_count()} CPUs; above ~2 something else is running)"
+        )
         for problem in result.problems:
             print(f"{'':<11} PROBLEM: {problem}")
         module_ok = median([r.rps for r in result.module]) / hello >= targets["module_ratio"]
         submit_ok = median([r.rps for r in result.submit]) >= targets["submissions"]
-        print(f"{'':<11} module page target {'met' if module_ok else 'MISSED'}; "
-              f"submission target {'met' if submit_ok else 'MISSED'}")
+        print(
+            f"{'':<11} module page target {'met' if module_ok else 'MISSED'}; "
+            f"submission target {'met' if submit_ok else 'MISSED'}"
+        )
         print()
 
 
@@ -836,10 +860,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--people", type=int, default=2000, help="background learners")
     parser.add_argument("--submitters", type=int, default=500, help="learners who submit")
-    parser.add_argument("--submit-pool", type=int, default=12000,
-                        help="open attempts prepared per submission run")
-    parser.add_argument("--cycle-pool", type=int, default=4000,
-                        help="learners prepared per start+submit run")
+    parser.add_argument(
+        "--submit-pool", type=int, default=12000, help="open attempts prepared per submission run"
+    )
+    parser.add_argument(
+        "--cycle-pool", type=int, default=4000, help="learners prepared per start+submit run"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
     ensure_wrk()
