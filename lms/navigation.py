@@ -32,11 +32,49 @@ NAV: list[tuple[str, str, str]] = [
     ("Admin", "admin.people", "admin"),
 ]
 
+# Links base.html shows on every page: name -> (endpoint, arguments).
+SITE_LINKS: dict[str, tuple[str, dict[str, Any]]] = {
+    "home": ("main.home", {}),
+    "notifications": ("notifications.index", {}),
+    "change_password": ("auth.change_password", {}),
+    "logout": ("auth.logout", {}),
+    "pico_css": ("static", {"filename": "vendor/pico/pico.min.css"}),
+    "app_css": ("static", {"filename": "app.css"}),
+}
+
+
+@dataclass(frozen=True)
+class _Links:
+    """URLs that take no per-request arguments, built once per application root."""
+
+    # (label, endpoint, audience, blueprint, url) for the registered entries of NAV.
+    nav: list[tuple[str, str, str, str, str]]
+    site: dict[str, str]
+
+
+def _links() -> _Links:
+    # url_for costs 5-15 us a call and every page built about fifteen identical URLs. They depend
+    # only on the routes and on the application root (SCRIPT_NAME), so they are cached per root.
+    cache: dict[str, _Links] = current_app.extensions.setdefault("lms.navigation.links", {})
+    links = cache.get(request.script_root)
+    if links is None:
+        links = _Links(
+            nav=[
+                (label, endpoint, audience, endpoint.split(".", 1)[0], url_for(endpoint))
+                for label, endpoint, audience in NAV
+                if endpoint in current_app.view_functions
+            ],
+            site={name: url_for(endpoint, **args) for name, (endpoint, args) in SITE_LINKS.items()},
+        )
+        cache[request.script_root] = links
+    return links
+
 
 def _allowed(audience: str) -> bool:
     if audience == "everyone":
         return True
     if audience == "manager":
+        # Usually set by the user loader (security.load_user) from its one statement.
         if "is_manager" not in g:
             g.is_manager = is_manager(db.session, current_user.id)
         return bool(g.is_manager)
@@ -49,18 +87,17 @@ def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
     items = []
-    for label, endpoint, audience in NAV:
-        if endpoint not in current_app.view_functions or not _allowed(audience):
+    for label, endpoint, audience, blueprint, url in _links().nav:
+        if not _allowed(audience):
             continue
-        blueprint = endpoint.split(".", 1)[0]
         active = request.blueprint == blueprint and (
             endpoint != "main.home" or request.endpoint == "main.home"
         )
-        items.append(NavItem(label, url_for(endpoint), active))
+        items.append(NavItem(label, url, active))
     return items
 
 
 def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_nav() -> dict[str, Any]:
-        return {"nav_items": nav_items()}
+        return {"nav_items": nav_items(), "site_urls": _links().site}

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, NoReturn, TypeVar
 
-from flask import Flask, Response, abort, current_app, render_template, request
+from flask import Flask, Response, abort, current_app, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -108,16 +108,44 @@ def not_found_for(reason: str) -> NoReturn:
     abort(404)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def carries_login() -> bool:
+    """The request comes with a login (session or remember-me cookie), valid or not.
+
+    Decides ``Cache-Control: no-store`` without loading the user: public responses (health check,
+    static files, the login page) then cost no session lookup, and a page answered to a revoked
+    login is not stored either.
+    """
+    if "_user_id" in session:
+        return True
+    cookie_name = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return cookie_name in request.cookies
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    def load_user(token: str) -> Any:
-        from lms.auth.sessions import load_session_user
+    from lms.auth.sessions import load_session_user
 
-        return load_session_user(db.session, token)
+    def load_user(token: str) -> Any:
+        # Read requests render pages, so the loader's one statement also brings what the navigation
+        # shows (kept in ``g`` for this request only). Writes usually redirect without rendering:
+        # they skip the two subqueries, and a write that does render counts afresh after its
+        # changes.
+        nav_facts = request.method in SAFE_METHODS
+        loaded = load_session_user(db.session, token, nav_facts=nav_facts)
+        if loaded is None:
+            return None
+        user, facts = loaded
+        if facts is not None:
+            g.is_manager = facts.is_manager
+            g.unread_notifications = facts.unread_notifications
+        return user
 
     login_manager.user_loader(load_user)
 
@@ -141,7 +169,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if current_user and current_user.is_authenticated:
+        if carries_login():
             headers.setdefault("Cache-Control", "no-store")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")

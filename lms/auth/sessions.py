@@ -10,11 +10,13 @@ earlier then matches nothing and the request is anonymous.
 from __future__ import annotations
 
 import secrets
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import Select, bindparam, exists, func, select, update
+from sqlalchemy.orm import aliased, lazyload
 
 from lms.database import DbSession
+from lms.notifications.models import Notification
 from lms.people.models import AuthSession, User, utcnow
 from lms.people.services import token_digest
 
@@ -35,23 +37,66 @@ def start_session(session: DbSession, user: User, ip: str, user_agent: str) -> s
     return token
 
 
-def load_session_user(session: DbSession, token: str) -> User | None:
-    """One query: the active user behind a live session token, or None."""
-    row = session.execute(
-        select(AuthSession)
-        .join(AuthSession.user)
-        .options(contains_eager(AuthSession.user))
+class NavFacts(NamedTuple):
+    """What the navigation shows about the user, read with the session (see ``nav_facts``)."""
+
+    is_manager: bool
+    unread_notifications: int
+
+
+_Report = aliased(User)
+
+
+def _session_user_statement(nav_facts: bool) -> Select[Any]:
+    """The user behind a live token; with ``nav_facts``, also "has reports" and the unread count.
+
+    The two facts are scalar subqueries on indexed columns (users.manager_id, notifications
+    (user_id, read_at)), so a page pays one round trip for them instead of three statements.
+    ``lazyload`` keeps User.manager (``lazy="joined"``) out of this statement: almost no page needs
+    the user's manager, and the few that do load it on access as before.
+    """
+    columns: list[Any] = [User]
+    if nav_facts:
+        columns += [
+            exists().where(_Report.manager_id == User.id).label("is_manager"),
+            select(func.count(Notification.id))
+            .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+            .scalar_subquery()
+            .label("unread_notifications"),
+        ]
+    return (
+        select(*columns)
+        .join(AuthSession, AuthSession.user_id == User.id)
         .where(
-            AuthSession.token_hash == token_digest(token),
+            AuthSession.token_hash == bindparam("token_hash"),
             AuthSession.revoked_at.is_(None),
             User.active.is_(True),
         )
-    ).scalar_one_or_none()
+        .options(lazyload(User.manager))
+    )
+
+
+# Built once: constructing this statement took about 0.2 ms, twice what running it takes on SQLite.
+_USER_ONLY = _session_user_statement(nav_facts=False)
+_USER_WITH_NAV_FACTS = _session_user_statement(nav_facts=True)
+
+
+def load_session_user(
+    session: DbSession, token: str, *, nav_facts: bool = False
+) -> tuple[User, NavFacts | None] | None:
+    """One statement: the active user behind a live session token (or None), and with
+    ``nav_facts`` what the navigation shows about them.
+
+    Nothing is cached between requests: a session revoked a moment ago matches no row here.
+    """
+    statement = _USER_WITH_NAV_FACTS if nav_facts else _USER_ONLY
+    row = session.execute(statement, {"token_hash": token_digest(token)}).one_or_none()
     if row is None:
         return None
-    user = row.user
+    user: User = row[0]
     user.auth_session_token = token
-    return user
+    facts = NavFacts(bool(row[1]), int(row[2] or 0)) if nav_facts else None
+    return user, facts
 
 
 def revoke_session(session: DbSession, token: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g, has_app_context
 from sqlalchemy import func, select, update
 
 from lms.database import DbSession
@@ -13,7 +14,15 @@ def notify(session: DbSession, user_id: int, kind: str, text: str, url: str = ""
     notification = Notification(user_id=user_id, kind=kind, text=text[:500], url=url[:500])
     session.add(notification)
     session.flush()
+    forget_unread_count()
     return notification
+
+
+def forget_unread_count() -> None:
+    """Drop this request's unread count (read with the session user) after notifications change,
+    so a page rendered later in the same request counts again instead of showing a stale bell."""
+    if has_app_context():
+        g.pop("unread_notifications", None)
 
 
 def unread_count(session: DbSession, user_id: int) -> int:
@@ -44,3 +53,4 @@ def mark_all_read(session: DbSession, user_id: int) -> None:
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    forget_unread_count()

@@ -15,7 +15,9 @@ bp = Blueprint("notifications", __name__)
 
 @bp.app_context_processor
 def inject_unread_count() -> dict[str, Any]:
-    """The bell's number: one COUNT per request (kept in ``g``), none for visitors."""
+    """The bell's number, none for visitors. On read requests the user loader has already
+    counted (``g.unread_notifications``, a subquery of its one statement); otherwise, or after
+    notifications changed during the request, one COUNT here."""
     if not current_user or not current_user.is_authenticated:
         return {"unread_notifications": 0}
     if "unread_notifications" not in g:
