@@ -1,13 +1,16 @@
 #!/usr/bin/env python
 """Benchmark: the team dashboard, the people table and the org view on the 10,000-person demo.
 
+Also measures the learner dashboard and the mixed scenario (70% module pages, 20% learner
+dashboard, 10% team dashboard) on the same data set and in the same rounds.
+
 Follows /work/shared/performance.md and reuses bench/run_bench.py's gunicorn servers and helpers:
 gunicorn with 2 sync workers (bench/gunicorn_conf.py) serves the LMS and, with the same settings,
 the bare Flask "hello" app; wrk measures each with ``-t1 -c16 -d10s --latency
 -H "Connection: close"`` (plus ``--timeout 30s``, so that slow pages are timed rather than dropped
 as wrk's default 2-second timeouts). Runs are interleaved (hello, team overview, people table, org
-view, then again) and medians are reported with the ratios measured in the same run. Not part of
-the test suite.
+view, learner dashboard, mixed, then again) and medians are reported with the ratios measured in
+the same run. Not part of the test suite.
 
     .venv/bin/python bench/dashboards_bench.py            # SQLite, and PostgreSQL if reachable
     .venv/bin/python bench/dashboards_bench.py --backend sqlite --rounds 3 --duration 10
@@ -26,14 +29,26 @@ Per backend:
    the CEO (``priya.cto@example.com``). The session cookies go to wrk as ``-H "Cookie: ..."``.
    The generated people get the demo password from the generator; the bench only sets it
    (with the app's ``set_password``) if the login fails because a person has none.
+   Also ``LEARNERS`` (8) generated employees, picked from the database after the build (evenly
+   spread by id among the active people of ``large.example.com`` with no reports and no role, a
+   course in progress and module progress rows), each with ``MODULES_EACH`` (3) live module
+   pages ``/courses/<slug>/<module_slug>`` of courses they are enrolled in (courses in progress
+   first). Only failed logins count towards the LOGIN_LIMIT_* rate limits, so these 10 logins
+   need no change to them. Every page of the mixed scenario is fetched once and checked (200,
+   the module's title or "Welcome, <name>").
 4. Rounds of ``hello`` (GET /), ``team`` (GET /team/ as the CEO), ``people`` (GET /team/people as
-   the CEO), ``org`` (the ``org.overview`` URL, /org/, as the executive) and ``team_live`` (the
-   overview on the live server). After each run the bench waits until the workers have answered
-   the requests wrk abandoned when it stopped, so that they do not eat into the next run.
+   the CEO), ``org`` (the ``org.overview`` URL, /org/, as the executive), ``home`` (GET / as the
+   first learner: levels, recommendations, courses), ``mixed`` (one wrk run with bench/mixed.lua,
+   which takes "path TAB cookie" lines in turn from a file written here in 10-slot cycles: 7
+   module pages, each learner's in turn as that learner, 2 learners' home pages and the CEO's
+   /team/) and ``team_live`` (the overview on the live server). After each run the bench waits
+   until the workers have answered the requests wrk abandoned when it stopped, so that they do
+   not eat into the next run.
 5. After the runs: each gunicorn worker's RSS (``ps``) and peak RSS (``VmHWM``), then the report.
 
-Targets (performance.md): team dashboard and people table at least 20% of bare Flask; org view
-p99 under 100 ms; each worker under 150 MB RSS.
+Targets (performance.md): team dashboard, people table and learner dashboard at least 20% of
+bare Flask; org view p99 under 100 ms; the mixed scenario at least 830 requests/s (10x the 83/s a
+10,000-person company needs); each worker under 150 MB RSS.
 """
 
 from __future__ import annotations
@@ -51,6 +66,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from markupsafe import escape
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -78,12 +95,22 @@ WRK_TIMEOUT = "30s"
 TEAM_RATIO = 0.20
 ORG_P99_MS = 100.0
 RSS_MB = 150.0
-REQUESTS = ("hello", "team", "people", "org", "team_live")
+# The mixed scenario: 70% module pages, 20% learner dashboard, 10% team dashboard, and its target:
+# 10x the 83 requests/s of a 10,000-person company (25% active at peak, a page per 30 s each).
+MIXED_PATTERN = (
+    "module", "module", "home", "module", "module", "team", "module", "module", "home", "module"
+)  # fmt: skip
+MIXED_RPS = 830.0
+LEARNERS = 8  # generated employees logged in for the learner dashboard and the mixed scenario
+MODULES_EACH = 3  # module pages per learner in the mixed scenario
+REQUESTS = ("hello", "team", "people", "org", "home", "mixed", "team_live")
 LABELS = {
     "hello": "bare Flask hello",
     "team": "team overview /team/ (CEO)",
     "people": "people table /team/people (CEO)",
     "org": "org view /org/ (executive)",
+    "home": "learner dashboard / (employee)",
+    "mixed": "mixed 70% module/20% home/10% team",
     "team_live": "team overview, no stored summary",
 }
 
@@ -174,6 +201,129 @@ def ensure_password(url: str, email: str, password: str) -> bool:
     return changed
 
 
+@dataclass
+class Learner:
+    """A generated employee (no reports, no role) with courses in progress and some history."""
+
+    email: str
+    name: str
+    enrolments: int
+    in_progress: int
+    progress_rows: int
+    modules: list[
+        tuple[str, str]
+    ]  # (module page path, module title): live modules of their courses
+
+
+def pick_learners(url: str, count: int, modules_each: int) -> list[Learner]:
+    """``count`` generated employees spread over the org (by id), each with ``modules_each``
+    module pages of courses they are enrolled in (courses in progress first). Deterministic for
+    a given data set: the same seed gives the same people and pages."""
+    from sqlalchemy import and_, case, exists, func, select
+    from sqlalchemy.orm import aliased
+
+    from lms import create_app
+    from lms.courses.models import Course, Module, ModuleVersion
+    from lms.demo_large import EMAIL_DOMAIN
+    from lms.extensions import db
+    from lms.learn.models import Enrolment, ModuleProgress
+    from lms.people.models import User
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY})
+    report = aliased(User)
+    with app.app_context():
+        session = db.session
+        candidates = session.execute(
+            select(User.id, User.email, User.name)
+            .where(
+                User.email.like(f"%@{EMAIL_DOMAIN}"),
+                User.active.is_(True),
+                User.is_admin.is_(False),
+                User.is_executive.is_(False),
+                User.is_author.is_(False),
+                ~exists().where(report.manager_id == User.id),
+                exists().where(Enrolment.user_id == User.id, Enrolment.completed_at.is_(None)),
+                exists().where(ModuleProgress.user_id == User.id),
+            )
+            .order_by(User.id)
+        ).all()
+        learners: list[Learner] = []
+        step = max(1, len(candidates) // count)
+        for user_id, email, name in candidates[::step]:
+            enrolments = session.execute(
+                select(Enrolment.completed_at).where(Enrolment.user_id == user_id)
+            ).all()
+            progress_rows = session.scalar(
+                select(func.count()).where(ModuleProgress.user_id == user_id)
+            )
+            pages = session.execute(
+                select(Course.slug, Module.slug, ModuleVersion.title)
+                .select_from(Enrolment)
+                .join(Course, Course.id == Enrolment.course_id)
+                .join(ModuleVersion, ModuleVersion.course_version_id == Course.current_version_id)
+                .join(
+                    Module, and_(Module.id == ModuleVersion.module_id, Module.retired_at.is_(None))
+                )
+                .where(Enrolment.user_id == user_id)
+                .order_by(
+                    case((Enrolment.completed_at.is_(None), 0), else_=1),
+                    Course.slug,
+                    ModuleVersion.position,
+                )
+            ).all()
+            if len(pages) < modules_each:
+                continue
+            spread = max(1, len(pages) // modules_each)
+            modules = [
+                (f"/courses/{course}/{module}", title)
+                for course, module, title in pages[::spread][:modules_each]
+            ]
+            learners.append(
+                Learner(
+                    email,
+                    name,
+                    len(enrolments),
+                    sum(1 for (completed,) in enrolments if completed is None),
+                    progress_rows or 0,
+                    modules,
+                )
+            )
+            if len(learners) == count:
+                break
+        db.session.remove()
+        db.engine.dispose()
+    if len(learners) < count:
+        sys.exit(f"only {len(learners)} generated employees with courses in progress")
+    return learners
+
+
+def mixed_sequence(learners: list[Learner], cookies: list[str], ceo_cookie: str) -> list[str]:
+    """The mixed scenario's requests, one "path TAB cookie" line each, in 10-slot cycles:
+    7 module pages (taken in turn from every learner's pages), 2 learner dashboards (the learners
+    in turn) and 1 team dashboard (the CEO's /team/). Long enough for each page to come up."""
+    modules = [
+        (path, cookie)
+        for learner, cookie in zip(learners, cookies, strict=True)
+        for path, _title in learner.modules
+    ]
+    homes = list(zip(["/"] * len(learners), cookies, strict=True))
+    lines: list[str] = []
+    module_turn = home_turn = 0
+    cycles = max(len(modules), len(homes))  # 7 module and 2 home slots per cycle: all come up
+    for _cycle in range(cycles):
+        for slot in MIXED_PATTERN:
+            if slot == "module":
+                path, cookie = modules[module_turn % len(modules)]
+                module_turn += 1
+            elif slot == "home":
+                path, cookie = homes[home_turn % len(homes)]
+                home_turn += 1
+            else:
+                path, cookie = "/team/", ceo_cookie
+            lines.append(f"{path}\t{cookie}")
+    return lines
+
+
 # ---------------------------------------------------------------------------------- http
 
 
@@ -258,11 +408,12 @@ def drain(port: int, limit: float = 180.0) -> float:
     return time.perf_counter() - started
 
 
-def run_wrk(url: str, duration: int, extra: list[str]) -> WrkResult:
+def run_wrk(url: str, duration: int, extra: list[str], after: list[str] | None = None) -> WrkResult:
     r"""One wrk run (the same command as run_bench.run_wrk plus ``extra``).
 
     Parsed line by line here: run_bench's ``50%\s+`` search can also match the end of a
     "+/- Stdev" figure such as ``87.50%`` in the thread statistics and then reads "nan".
+    ``after`` goes after the URL (``--`` and a Lua script's arguments).
     """
     command = [
         wrk_path(),
@@ -274,6 +425,7 @@ def run_wrk(url: str, duration: int, extra: list[str]) -> WrkResult:
         "Connection: close",
         *extra,
         url,
+        *(after or []),
     ]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
@@ -341,6 +493,7 @@ class BackendResult:
     load: list[float] = field(default_factory=list)
     drained_s: dict[str, list[float]] = field(default_factory=lambda: {r: [] for r in REQUESTS})
     notes: list[str] = field(default_factory=list)
+    learners: list[Learner] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -363,6 +516,8 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
             f"{result.build.generator_s:.1f} s, {result.build.rows:,} rows); "
             f"migrations {result.build.migrate_s:.1f} s"
         )
+        learners = pick_learners(url, LEARNERS, MODULES_EACH)
+        result.learners = learners
         env = {"LMS_DATABASE_URL": url, "LMS_SECRET_KEY": SECRET_KEY}
         servers = {
             "lms": Server("lms", "wsgi:app", env, workdir),
@@ -381,7 +536,9 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
                 server.wait_ready("/" if name == "hello" else "/healthz")
             result.peak_after_warmup["started"] = max(p for *_, p in worker_memory(app_server))
             cookies = {}
-            for who, email in (("ceo", CEO_EMAIL), ("executive", EXECUTIVE_EMAIL)):
+            logins = [("ceo", CEO_EMAIL), ("executive", EXECUTIVE_EMAIL)]
+            logins += [(learner.email, learner.email) for learner in learners]
+            for who, email in logins:
                 try:
                     cookies[who] = login(app_server.port, email, DEMO_PASSWORD)
                 except LoginFailed as failure:
@@ -396,6 +553,8 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
                 "team": ("/team/", cookies["ceo"], 'id="figure-people"'),
                 "people": ("/team/people", cookies["ceo"], "Last active"),
                 "org": ("/org/", cookies["executive"], "Whole organisation"),
+                # The first learner's home page (their own levels, recommendations, courses).
+                "home": ("/", cookies[learners[0].email], f"Welcome, {escape(learners[0].name)}"),
             }
             for name, (path, cookie, expect) in pages.items():
                 seconds, html = check_page(app_server.port, path, cookie, expect)
@@ -411,6 +570,32 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
                     f"{backend}: {name} {path}: {size / 1024:.1f} KB, first request "
                     f"{seconds * 1000:.0f} ms"
                 )
+            # The mixed scenario's pages: each module page and home page once (team is checked).
+            checks = [
+                (path, cookies[learner.email], f"<h1>{escape(title)}</h1>")
+                for learner in learners
+                for path, title in learner.modules
+            ]
+            checks += [
+                ("/", cookies[learner.email], f"Welcome, {escape(learner.name)}")
+                for learner in learners
+            ]
+            module_ms = []
+            for path, cookie, expect in checks:
+                seconds, _html = check_page(app_server.port, path, cookie, expect)
+                if path != "/":
+                    module_ms.append(seconds * 1000)
+            log(
+                f"{backend}: mixed: {len(checks)} pages checked, module pages' first request "
+                f"{min(module_ms):.0f}-{max(module_ms):.0f} ms"
+            )
+            requests_file = workdir / "mixed.requests"
+            requests_file.write_text(
+                "\n".join(
+                    mixed_sequence(learners, [cookies[x.email] for x in learners], cookies["ceo"])
+                )
+                + "\n"
+            )
             result.peak_after_warmup["first requests"] = max(
                 p for *_, p in worker_memory(app_server)
             )
@@ -430,6 +615,10 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
             wrk_extra["hello"] = ["--timeout", WRK_TIMEOUT]
             ports = {name: app_server.port for name in pages}
             ports["hello"] = hello_server.port
+            urls["mixed"] = app_server.url + "/"
+            wrk_extra["mixed"] = ["--timeout", WRK_TIMEOUT, "-s", str(BENCH / "mixed.lua")]
+            ports["mixed"] = app_server.port
+            wrk_after = {"mixed": ["--", str(requests_file)]}
             if args.live:
                 urls["team_live"] = servers["lms-live"].url + pages["team"][0]
                 wrk_extra["team_live"] = wrk_extra["team"]
@@ -441,7 +630,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
             # Warm-up (every worker imports, connects and fills its caches), not counted.
             # The workers' peak RSS after each warm-up shows which page raises it.
             for name in requests:
-                run_wrk(urls[name], args.warmup, wrk_extra[name])
+                run_wrk(urls[name], args.warmup, wrk_extra[name], wrk_after.get(name))
                 drain(ports[name])
                 server = servers[
                     "hello" if name == "hello" else "lms-live" if name == "team_live" else "lms"
@@ -451,7 +640,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
                 result.load.append(os.getloadavg()[0])
                 line = []
                 for name in requests:
-                    run = run_wrk(urls[name], args.duration, wrk_extra[name])
+                    run = run_wrk(urls[name], args.duration, wrk_extra[name], wrk_after.get(name))
                     result.drained_s[name].append(drain(ports[name]))
                     result.runs[name].append(run)
                     if run.errors or run.timeouts:
@@ -502,6 +691,22 @@ def report(results: list[BackendResult], args: argparse.Namespace) -> None:
         print("  rows: " + ", ".join(f"{name} {count:,}" for name, count in build.tables.items()))
         print(f"  stored summaries after the build ('lms summaries refresh'): {build.summaries}")
         print(f"  the CEO's team: {result.team_people:,} people (whole subtree)")
+        print(
+            "  learners (generated employees, logged in through the form; home measures the "
+            "first; mixed uses all, with their module pages):"
+        )
+        for learner in result.learners:
+            print(
+                f"    {learner.email}: {learner.enrolments} enrolments ({learner.in_progress} in "
+                f"progress), {learner.progress_rows} module progress rows; "
+                + ", ".join(path for path, _title in learner.modules)
+            )
+        print(
+            "  mixed: one wrk run with bench/mixed.lua cycling "
+            + "/".join(slot[0].upper() for slot in MIXED_PATTERN)
+            + " (M module page as its learner, H learner's home, T /team/ as the CEO); "
+            f"target {MIXED_RPS:.0f} req/s = 10x the 83 req/s of 10,000 people"
+        )
         header = (
             f"  {'request':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs hello':>9} "
             f"{'KB':>6} {'target':>16}"
@@ -516,8 +721,10 @@ def report(results: list[BackendResult], args: argparse.Namespace) -> None:
             rps = median([r.rps for r in runs])
             p99 = median([r.p99_ms for r in runs])
             ratio = rps / hello if hello else 0.0
-            if name in ("team", "people"):
+            if name in ("team", "people", "home"):
                 target = f">= {TEAM_RATIO:.0%} {'met' if ratio >= TEAM_RATIO else 'MISSED'}"
+            elif name == "mixed":
+                target = f">= {MIXED_RPS:.0f}/s {'met' if rps >= MIXED_RPS else 'MISSED'}"
             elif name == "org":
                 target = f"p99 < {ORG_P99_MS:.0f} {'met' if p99 < ORG_P99_MS else 'MISSED'}"
             else:
@@ -555,7 +762,7 @@ def report(results: list[BackendResult], args: argparse.Namespace) -> None:
                 + (f"; target < {RSS_MB:.0f} MB {'MISSED' if over else 'met'}" if is_app else "")
             )
         print(
-            "  highest worker peak RSS (VmHWM): lms after start, the two logins and one request "
+            "  highest worker peak RSS (VmHWM): lms after start, the logins and one request "
             "of each page, then of its server after each warm-up: "
             + ", ".join(f"{name} {mb:.0f} MB" for name, mb in result.peak_after_warmup.items())
         )
