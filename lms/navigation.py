@@ -70,14 +70,19 @@ def _links() -> _Links:
     return links
 
 
+def viewer_is_manager() -> bool:
+    """Whether the logged-in person has reports, asked once per request: usually already read by
+    the user loader (security.load_user) in its one statement, else one query."""
+    if "is_manager" not in g:
+        g.is_manager = is_manager(db.session, current_user.id)
+    return bool(g.is_manager)
+
+
 def _allowed(audience: str) -> bool:
     if audience == "everyone":
         return True
     if audience == "manager":
-        # Usually set by the user loader (security.load_user) from its one statement.
-        if "is_manager" not in g:
-            g.is_manager = is_manager(db.session, current_user.id)
-        return bool(g.is_manager)
+        return viewer_is_manager()
     if current_user.is_admin:
         return True
     return bool(getattr(current_user, f"is_{audience}", False))

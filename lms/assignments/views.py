@@ -19,8 +19,8 @@ from lms.assignments.service import (
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.learn.service import published_courses
+from lms.navigation import viewer_is_manager
 from lms.people.models import User, utcnow
-from lms.people.org import is_manager
 from lms.security import log_denial, not_found_for
 
 bp = Blueprint("assignments", __name__, url_prefix="/assignments")
@@ -29,7 +29,7 @@ bp = Blueprint("assignments", __name__, url_prefix="/assignments")
 @bp.before_request
 def managers_only() -> None:
     """Assigning is for people with reports; everyone else gets 403 on every page here."""
-    if not is_manager(db.session, current_user.id):
+    if not viewer_is_manager():
         log_denial("not a manager")
         abort(403)
 

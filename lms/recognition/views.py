@@ -20,12 +20,12 @@ from wtforms.validators import DataRequired, Length
 
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.extensions import db
+from lms.navigation import viewer_is_manager
 from lms.openbadges import service as ob
 from lms.openbadges.issuer import issuer_info
 from lms.openbadges.urls import Urls
 from lms.openbadges.v2 import describe_evidence
 from lms.people.models import utcnow
-from lms.people.org import is_manager
 from lms.recognition import certificates as certificate_service
 from lms.recognition import kudos as kudos_service
 from lms.recognition import wall as wall_service
@@ -81,7 +81,7 @@ def wall() -> str:
         "recognition/wall.html",
         result=result,
         settings=wall_service.settings_for(db.session, current_user.id),
-        manager=is_manager(db.session, current_user.id),
+        manager=viewer_is_manager(),
     )
 
 
@@ -109,7 +109,7 @@ def settings() -> Any:
 
 @bp.route("/recognition/kudos", methods=["GET", "POST"])
 def kudos() -> Any:
-    if not is_manager(db.session, current_user.id):
+    if not viewer_is_manager():
         log_denial("kudos without reports")
         abort(403)
     people = kudos_service.recipients(db.session, current_user.id)

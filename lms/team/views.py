@@ -12,7 +12,6 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -24,8 +23,8 @@ from markupsafe import Markup
 
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.extensions import db
+from lms.navigation import viewer_is_manager
 from lms.people.models import JOB_FUNCTIONS, utcnow
-from lms.people.org import is_manager
 from lms.security import log_denial, not_found_for
 from lms.summaries.fragments import cached_fragment, render_fragment
 from lms.summaries.store import Policy, Summary
@@ -48,10 +47,9 @@ bp = Blueprint("team", __name__, url_prefix="/team")
 
 @bp.before_request
 def managers_only() -> Any:
-    if not is_manager(db.session, current_user.id):
+    if not viewer_is_manager():
         log_denial("team pages without reports")
         return render_template("team/no_team.html"), 403
-    g.is_manager = True  # the navigation asks the same question: answer it once
     return None
 
 
