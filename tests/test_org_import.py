@@ -218,3 +218,20 @@ def test_problems_on_the_page_are_escaped(app: Flask, admin_client: FlaskClient)
     status, page = page_import(admin_client, HEADER + "<script>@x.y,A,sales,Rep,,\n")
     assert status == 422
     assert "<script>@x.y" not in page and "&lt;script&gt;@x.y" in page
+
+
+def test_an_admin_cannot_import_away_their_own_admin_rights(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    before = row_count(app)
+    status, page = page_import(
+        admin_client,
+        HEADER + "new@example.com,New,sales,Rep,,\nADMIN@example.com,Admin,hr,Head of HR,,author\n",
+    )
+    assert status == 422
+    assert "line 3: admin@example.com is you: keep &#39;admin&#39; in your roles" in page
+    assert row_count(app) == before
+    status, _ = page_import(
+        admin_client, HEADER + "admin@example.com,Admin,hr,Head of HR,,admin author\n"
+    )
+    assert status == 302

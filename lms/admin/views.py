@@ -132,7 +132,7 @@ def import_people() -> Any:
             problems = ["The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."]
         else:
             try:
-                result = import_org_chart(db.session, text)
+                result = import_org_chart(db.session, text, acting=current_user)
             except OrgImportError as error:
                 db.session.rollback()
                 problems = [str(problem) for problem in error.problems]

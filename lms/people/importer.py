@@ -132,9 +132,23 @@ def parse_csv(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
     return rows, problems
 
 
-def import_org_chart(session: DbSession, text: str) -> ImportResult:
-    """Validate the whole file against the file and the database, then apply it (flush only)."""
+def import_org_chart(session: DbSession, text: str, acting: User | None = None) -> ImportResult:
+    """Validate the whole file against the file and the database, then apply it (flush only).
+
+    ``acting``: the admin importing from the browser, who may not take away their own admin
+    rights by leaving ``admin`` out of their row (the admin form refuses the same).
+    """
     rows, problems = parse_csv(text)
+    if acting is not None:
+        own = next((row for row in rows if row.email == acting.email.lower()), None)
+        if own is not None and "admin" not in own.roles:
+            problems.append(
+                ImportProblem(
+                    own.line,
+                    f"{own.email} is you: keep 'admin' in your roles, or you would lose the "
+                    "admin rights you are importing with",
+                )
+            )
     existing = {user.email: user for user in session.scalars(select(User))}
     file_emails = {row.email for row in rows}
     for row in rows:
