@@ -355,3 +355,45 @@ def evaluate_badges_command(emails: tuple[str, ...], batch_size: int, dry_run: b
     click.echo(
         f"Evaluated {evaluated} person(s) against {len(rules)} badge(s): {awarded} {summary}."
     )
+
+
+levels_cli = AppGroup("levels", help="Stored literacy levels.")
+lms_cli.add_command(levels_cli)
+
+
+@levels_cli.command("recompute")
+@click.option("--email", "emails", multiple=True, help="Only this person (repeatable).")
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
+def recompute_levels_command(emails: tuple[str, ...], batch_size: int) -> None:
+    """Recompute everyone's stored levels from their evidence (after the level model changed).
+
+    Otherwise a level only moves at the person's next scored attempt. Changes are recorded like
+    any other (history, activity log). People are taken in batches, each committed on its own;
+    running it again changes nothing. Run `lms badges evaluate` afterwards for level badges.
+    """
+    from lms.activity.service import find_people
+    from lms.literacy.service import recompute_people
+    from lms.recognition.service import people_batches
+    from lms.summaries.store import forget
+
+    user_ids: list[int] | None = None
+    if emails:
+        people, unknown = find_people(db.session, emails)
+        if unknown:
+            raise click.ClickException(f"No one has the email {', '.join(unknown)}.")
+        user_ids = [person.id for person in people]
+    recomputed = changed = moves = 0
+    for batch in people_batches(db.session, user_ids, batch_size):
+        changes = recompute_people(db.session, batch)
+        recomputed += len(changes)
+        changed += sum(1 for person_changes in changes.values() if person_changes)
+        moves += sum(len(person_changes) for person_changes in changes.values())
+        db.session.commit()
+        db.session.expunge_all()
+    if moves:
+        forget(db.session)  # stored dashboard figures would show the old levels
+        db.session.commit()
+    click.echo(
+        f"Recomputed {recomputed} person(s) with evidence: {changed} changed, "
+        f"{moves} level change(s) recorded."
+    )

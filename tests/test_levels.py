@@ -391,3 +391,39 @@ def test_only_the_newest_answer_to_a_question_counts(
     # Twelve right answers to distinct hard questions would reach level 4; one question is level 1.
     assert Change("evaluating", 0, 1) in changes
     assert stored(app, learner)["evaluating"].level == 1
+
+
+def test_the_recompute_command_brings_stored_levels_back_to_the_evidence(
+    app: Flask, bank: Bank, make_user: Callable[..., User]
+) -> None:
+    """As after a change to the level model: stored levels that no longer follow from the
+    evidence are recomputed for everyone with evidence; people without any are left alone."""
+    ada, ben, cy = make_user(), make_user(), make_user()
+    give(app, bank, ada, hard_right("evaluating", 4))
+    give(app, bank, ben, practising("responsible"))
+    recompute(app, ada, "evaluating")
+    recompute(app, ben, "responsible")
+    with app.app_context():  # what an older model had stored
+        row = db.session.scalar(
+            select(LiteracyLevel).where(
+                LiteracyLevel.user_id == ada.id, LiteracyLevel.competency == "evaluating"
+            )
+        )
+        assert row is not None and row.level == 3
+        row.level = 1
+        db.session.commit()
+        db.session.remove()
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lms", "levels", "recompute"])
+    assert result.exit_code == 0, result.output
+    assert "Recomputed 2 person(s) with evidence: 1 changed, 1 level change(s)" in result.output
+    assert stored(app, ada)["evaluating"].level == 3
+    assert history(app, ada)[-1][:3] == ("evaluating", 1, 3)
+    assert stored(app, ben)["responsible"].level == 2
+    assert stored(app, cy) == {}
+
+    again = runner.invoke(args=["lms", "levels", "recompute", "--email", ada.email])
+    assert "Recomputed 1 person(s) with evidence: 0 changed" in again.output
+    unknown = runner.invoke(args=["lms", "levels", "recompute", "--email", "nobody@example.com"])
+    assert unknown.exit_code != 0 and "No one has the email nobody@example.com" in unknown.output

@@ -122,3 +122,24 @@ def _store(
         )
         return [Change(competency, old, level)]
     return []
+
+
+def recompute_people(session: DbSession, user_ids: list[int]) -> dict[int, list[Change]]:
+    """Recompute every area each of these people has evidence or a stored level in (and their
+    overall level), as after a change to the level model. Two queries to find the areas, then
+    :func:`recompute_levels` per person; flushes only."""
+    areas: dict[int, set[str]] = {}
+    answered = select(AttemptAnswer.user_id, AttemptAnswer.competency).where(
+        AttemptAnswer.user_id.in_(user_ids)
+    )
+    levelled = select(LiteracyLevel.user_id, LiteracyLevel.competency).where(
+        LiteracyLevel.user_id.in_(user_ids), LiteracyLevel.competency != OVERALL
+    )
+    for statement in (answered.distinct(), levelled):
+        for user_id, competency in session.execute(statement):
+            if competency in COMPETENCIES:
+                areas.setdefault(user_id, set()).add(competency)
+    return {
+        user_id: recompute_levels(session, user_id, competencies)
+        for user_id, competencies in sorted(areas.items())
+    }
