@@ -390,3 +390,44 @@ class TestOverHttps:
             headers = set_cookie_headers(response, name)
             assert headers and "secure" in cookie_attributes(headers[0]), name
         assert "max-age=" in response.headers["Strict-Transport-Security"]
+
+
+def test_a_password_change_replaces_the_remember_me_cookie_and_kills_the_old_one(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    browser = app.test_client()
+    assert login(browser, user.email, remember="y").status_code == 302
+    old = cookie_value(browser, REMEMBER_COOKIE)
+    assert old
+    token = csrf_token(browser, "/account/password")
+    new_password = "a brand new passphrase"
+    response = browser.post(
+        "/account/password",
+        data={"current": PASSWORD, "password": new_password, "confirm": new_password,
+              "csrf_token": token},
+    )
+    assert response.status_code == 302
+    new = cookie_value(browser, REMEMBER_COOKIE)
+    assert new and new != old  # still "kept signed in", with the new session's token
+    kept = app.test_client()
+    kept.set_cookie(REMEMBER_COOKIE, new)
+    assert is_logged_in(kept)
+    replay = app.test_client()
+    replay.set_cookie(REMEMBER_COOKIE, old)
+    assert not is_logged_in(replay)
+
+
+def test_a_password_change_without_remember_me_sets_no_remember_cookie(
+    app: Flask, make_user: Callable[..., User], logged_in: Callable[[User], FlaskClient]
+) -> None:
+    client = logged_in(make_user())
+    token = csrf_token(client, "/account/password")
+    new_password = "a brand new passphrase"
+    response = client.post(
+        "/account/password",
+        data={"current": PASSWORD, "password": new_password, "confirm": new_password,
+              "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert cookie_value(client, REMEMBER_COOKIE) is None

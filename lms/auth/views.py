@@ -136,6 +136,10 @@ def change_password() -> Any:
             form.current.errors = ["That is not your current password."]
         else:
             user = current_user._get_current_object()
+            # "Keep me signed in" survives the change: the browser's remember-me cookie (whose
+            # token dies below) is replaced with one for the new session, not left behind dead.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            keep_signed_in = remembered in request.cookies
             set_password(user, form.password.data or "")
             # Every session ends, this one included (a cookie captured before the change is dead);
             # this browser continues with a brand-new session.
@@ -143,7 +147,7 @@ def change_password() -> Any:
             session.clear()
             sessions.start_session(db.session, user, client_ip(), request.user_agent.string or "")
             db.session.commit()
-            login_user(user)
+            login_user(user, remember=keep_signed_in)
             security_log.info("password changed user=%s ip=%s", user.id, client_ip())
             flash("Your password has changed. You were logged out everywhere else.", "success")
             return redirect(url_for("main.home"))
