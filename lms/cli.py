@@ -308,6 +308,19 @@ def _add_open_badges_commands() -> None:
 _add_open_badges_commands()
 
 
+def people_named(emails: tuple[str, ...]) -> list[int] | None:
+    """The ids of the people ``--email`` named, None for everyone; unknown emails stop the
+    command."""
+    from lms.activity.service import find_people
+
+    if not emails:
+        return None
+    people, unknown = find_people(db.session, emails)
+    if unknown:
+        raise click.ClickException(f"No one has the email {', '.join(unknown)}.")
+    return [person.id for person in people]
+
+
 @badges_cli.command("evaluate")
 @click.option("--email", "emails", multiple=True, help="Only this person (repeatable).")
 @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
@@ -320,16 +333,10 @@ def evaluate_badges_command(emails: tuple[str, ...], batch_size: int, dry_run: b
     """
     from sqlalchemy import select
 
-    from lms.activity.service import find_people
     from lms.people.models import User
     from lms.recognition import service
 
-    user_ids: list[int] | None = None
-    if emails:
-        people, unknown = find_people(db.session, emails)
-        if unknown:
-            raise click.ClickException(f"No one has the email {', '.join(unknown)}.")
-        user_ids = [person.id for person in people]
+    user_ids = people_named(emails)
     rules = service.live_rules(db.session)
     evaluated = awarded = 0
     for batch in service.people_batches(db.session, user_ids, batch_size):
@@ -371,17 +378,11 @@ def recompute_levels_command(emails: tuple[str, ...], batch_size: int) -> None:
     any other (history, activity log). People are taken in batches, each committed on its own;
     running it again changes nothing. Run `lms badges evaluate` afterwards for level badges.
     """
-    from lms.activity.service import find_people
     from lms.literacy.service import recompute_people
     from lms.recognition.service import people_batches
     from lms.summaries.store import forget
 
-    user_ids: list[int] | None = None
-    if emails:
-        people, unknown = find_people(db.session, emails)
-        if unknown:
-            raise click.ClickException(f"No one has the email {', '.join(unknown)}.")
-        user_ids = [person.id for person in people]
+    user_ids = people_named(emails)
     recomputed = changed = moves = 0
     for batch in people_batches(db.session, user_ids, batch_size):
         changes = recompute_people(db.session, batch)
