@@ -95,7 +95,6 @@ def dashboard() -> Any:
         summary=summary,
         figures=_figures(state, summary),
         max_age_minutes=round(policy.max_age.total_seconds() / 60),
-        refresh_form=RefreshForm(),
     )
 
 
