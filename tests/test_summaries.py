@@ -176,6 +176,27 @@ def test_scopes_are_stored_apart_and_access_is_checked_before_the_store(
     assert f"team:{other.id}:all" not in stored(app)
 
 
+def test_a_summary_stored_in_an_older_shape_is_recomputed_not_a_500(
+    app: Flask, make_user: Callable[..., User], logged_in: Callable[[User], FlaskClient]
+) -> None:
+    """After a deploy that changed the figures' dataclasses, rows stored before it may not decode:
+    the page recomputes them."""
+    app.config["SUMMARY_LIVE_BELOW"] = 1
+    boss = make_user(name="Boss")
+    make_user(name="Report", manager=boss)
+    client = logged_in(boss)
+    assert people_figure(client) == "1"
+    for payload in ('{"totals": {"people": 1}}', "not json", "[]"):
+        set_summary(app, f"team:{boss.id}:all", payload=payload, computed_at=utcnow())
+        make_user(name=f"Report for {payload}", manager=boss)
+        page = client.get("/team/")
+        assert page.status_code == 200
+        assert f'id="figure-people">{stored(app)[f"team:{boss.id}:all"]}<' in page.get_data(
+            as_text=True
+        )
+    assert stored(app) == {f"team:{boss.id}:all": 4}
+
+
 def test_refresh_is_a_post_with_a_csrf_token_for_managers_only(
     app: Flask, make_user: Callable[..., User], logged_in: Callable[[User], FlaskClient]
 ) -> None:

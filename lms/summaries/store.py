@@ -23,6 +23,7 @@ see a claim before the recompute ends, and a GET must not leave the request's se
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy import Engine, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -101,6 +102,12 @@ class LruCache(Generic[V]):
         return len(self._entries)
 
 
+_READ = select(StoredSummary.payload, StoredSummary.computed_at, StoredSummary.people).where(
+    StoredSummary.key == bindparam("key")
+)
+
+logger = logging.getLogger(__name__)
+
 # Decoded summaries by (database, key, computed_at): a stored summary is decoded once per worker.
 # Values are shared between requests and must not be changed.
 _decoded: LruCache[Any] = LruCache()
@@ -120,19 +127,21 @@ def load_summary(
 
     ``force`` recomputes a stored summary now (unless another worker already is).
     """
-    row = session.execute(
-        select(StoredSummary.payload, StoredSummary.computed_at, StoredSummary.people).where(
-            StoredSummary.key == key
-        )
-    ).first()
+    row = session.execute(_READ, {"key": key}).first()
     if row is not None and row.people < policy.live_below:
         row = None  # the scope is small (now, or under this configuration): compute it live
     if row is not None:
         fresh = row.computed_at > now - policy.max_age
         if (fresh and not force) or not _claim(_engine(session), key, now):
             identity = (_engine(session).url.render_as_string(), key, row.computed_at)
-            value = _decoded.get_or_make(identity, lambda: codec.loads(cls, row.payload))
-            return Summary(key, value, row.computed_at, True, refreshing=not fresh)
+            try:
+                value = _decoded.get_or_make(identity, lambda: codec.loads(cls, row.payload))
+            except (TypeError, ValueError, KeyError, AttributeError):
+                # Stored by a version of the code whose figures had another shape (a deploy
+                # since): recompute rather than fail the page.
+                logger.warning("stored summary %s could not be read; recomputing it", key)
+            else:
+                return Summary(key, value, row.computed_at, True, refreshing=not fresh)
     started = time.perf_counter()
     value = compute()
     people = people_of(value)
