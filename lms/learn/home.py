@@ -46,12 +46,14 @@ class HomeSummary:
     achievements: list[ActivityEvent]
 
 
-def home_summary(session: DbSession, user: User, now: datetime) -> HomeSummary:
+def home_summary(
+    session: DbSession, user: User, now: datetime, manager: bool | None = None
+) -> HomeSummary:
     levels = {
         row.competency: row
         for row in session.scalars(select(LiteracyLevel).where(LiteracyLevel.user_id == user.id))
     }
-    audiences = audiences_for(session, user)
+    audiences = audiences_for(session, user, manager)
     measured = {name: row.level for name, row in levels.items()}
     gaps = self_vs_measured(session, user, measured, audiences)
     baseline_done = (

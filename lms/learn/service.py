@@ -54,11 +54,15 @@ class CatalogFilters:
     level: int | None = None
 
 
-def audiences_for(session: DbSession, user: User) -> set[str]:
+def audiences_for(session: DbSession, user: User, manager: bool | None = None) -> set[str]:
+    """The course audiences a person belongs to. ``manager``: whether they have reports, when the
+    caller already knows (the request's user loader read it); otherwise one query."""
     audiences = {"everyone", user.job_function}
     if user.is_executive:
         audiences.add("executives")
-    if is_manager(session, user.id):
+    if manager is None:
+        manager = is_manager(session, user.id)
+    if manager:
         audiences.add("managers")
     return audiences
 
@@ -82,9 +86,11 @@ def level_map(session: DbSession, user_id: int) -> dict[str, int]:
     return {competency: level for competency, level in rows}
 
 
-def catalog(session: DbSession, user: User, filters: CatalogFilters) -> list[CatalogEntry]:
+def catalog(
+    session: DbSession, user: User, filters: CatalogFilters, manager: bool | None = None
+) -> list[CatalogEntry]:
     """Courses for the person's role and level first, then everything else. A handful of queries."""
-    audiences = audiences_for(session, user)
+    audiences = audiences_for(session, user, manager)
     levels = level_map(session, user.id)
     enrolments = {
         e.course_id: e

@@ -17,6 +17,7 @@ from lms.learn import quiz, service
 from lms.learn.baseline import record_self_ratings
 from lms.learn.models import Attempt
 from lms.learn.service import CatalogFilters, LearnError
+from lms.navigation import viewer_is_manager
 from lms.security import not_found_for
 
 bp = Blueprint("learn", __name__)
@@ -43,7 +44,7 @@ def catalog() -> Any:
         length=request.args.get("length", ""),
         level=int(level_text) if level_text.isdigit() else None,
     )
-    entries = service.catalog(db.session, current_user, filters)
+    entries = service.catalog(db.session, current_user, filters, manager=viewer_is_manager())
     return render_template(
         "learn/catalog.html",
         recommended=[e for e in entries if e.recommended],

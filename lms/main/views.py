@@ -9,6 +9,7 @@ from sqlalchemy import text
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.extensions import db
 from lms.learn.home import home_summary
+from lms.navigation import viewer_is_manager
 from lms.people.models import utcnow
 from lms.security import public
 
@@ -17,7 +18,7 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home() -> Any:
-    summary = home_summary(db.session, current_user, utcnow())
+    summary = home_summary(db.session, current_user, utcnow(), manager=viewer_is_manager())
     return render_template(
         "main/home.html",
         person=current_user,
