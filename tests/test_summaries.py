@@ -100,7 +100,9 @@ def test_a_large_team_is_read_from_its_stored_summary(
     token = csrf_token(client, "/team/")
     response = client.post("/team/refresh", data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"] == "/team/"
-    assert people_figure(client) == "3"
+    page = client.get("/team/").get_data(as_text=True)
+    assert 'id="figure-people">3<' in page
+    assert "The figures were recomputed just now." in page
 
     # Past the maximum age, the next view recomputes.
     make_user(name="Second Newcomer", manager=boss)
@@ -136,6 +138,11 @@ def test_an_expired_summary_another_worker_is_recomputing_is_served_meanwhile(
     page = client.get("/team/").get_data(as_text=True)
     assert 'id="figure-people">2<' in page
     assert "(being recomputed now)" in page
+    token = csrf_token(client, "/team/")
+    client.post("/team/refresh", data={"csrf_token": token})  # the claim is someone else's
+    page = client.get("/team/").get_data(as_text=True)
+    assert 'id="figure-people">2<' in page
+    assert "being recomputed by another request" in page
     # A claim that outlived its worker (it died mid-way) no longer blocks the recompute.
     set_summary(app, f"team:{boss.id}:all", refresh_claimed_until=now - timedelta(seconds=1))
     assert people_figure(client) == "3"

@@ -29,7 +29,7 @@ from lms.org import service as org_service
 from lms.org.charts import line_chart, stacked_bar
 from lms.people.models import User, utcnow
 from lms.security import has_capability, log_denial, not_found_for, requires
-from lms.summaries.fragments import cached_fragment, render_fragment
+from lms.summaries.fragments import cached_fragment, flash_refreshed, render_fragment
 from lms.summaries.store import Policy, Summary
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -105,8 +105,8 @@ def overview() -> Any:
 def refresh() -> Any:
     """Recompute the stored overview now (when another worker is not already doing so)."""
     if ToggleForm().validate_on_submit():
-        policy = Policy.from_config(current_app.config)
-        org_service.stored_overview(db.session, utcnow(), policy, force=True)
+        policy, now = Policy.from_config(current_app.config), utcnow()
+        flash_refreshed(org_service.stored_overview(db.session, now, policy, force=True), now)
     return redirect(url_for("org.overview"), code=303)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, flash
 from markupsafe import Markup
 
 from lms.summaries.store import LruCache, Summary
@@ -29,3 +30,11 @@ def cached_fragment(
         return render()
     cache: LruCache[Markup] = current_app.extensions.setdefault("summary_fragments", LruCache())
     return cache.get_or_make((*summary.cache_key, *variant), render)
+
+
+def flash_refreshed(summary: Summary[Any], now: datetime) -> None:
+    """Tell whoever pressed "Refresh now" what happened."""
+    if summary.computed_at >= now:
+        flash("The figures were recomputed just now.", "success")
+    else:
+        flash("These figures are being recomputed by another request; reload in a moment.", "info")

@@ -26,7 +26,7 @@ from lms.extensions import db
 from lms.navigation import viewer_is_manager
 from lms.people.models import JOB_FUNCTIONS, utcnow
 from lms.security import log_denial, not_found_for
-from lms.summaries.fragments import cached_fragment, render_fragment
+from lms.summaries.fragments import cached_fragment, flash_refreshed, render_fragment
 from lms.summaries.store import Policy, Summary
 from lms.team.dashboard import TeamSummary, stored_team_summary
 from lms.team.export import csv_chunks
@@ -103,8 +103,8 @@ def refresh() -> Any:
     """Recompute a stored summary now (when another worker is not already doing so)."""
     state = _state()
     if RefreshForm().validate_on_submit():
-        policy = Policy.from_config(current_app.config)
-        stored_team_summary(db.session, state.scope, utcnow(), policy, force=True)
+        policy, now = Policy.from_config(current_app.config), utcnow()
+        flash_refreshed(stored_team_summary(db.session, state.scope, now, policy, True), now)
     return redirect(state.dashboard_url(), code=303)
 
 
