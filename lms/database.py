@@ -35,3 +35,18 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def begin_outer_transaction(session: DbSession) -> None:
+    """Make sure a SAVEPOINT (``session.begin_nested()``) is nested in a real transaction.
+
+    pysqlite (Python < 3.12) starts a transaction only before INSERT/UPDATE/DELETE, so a SAVEPOINT
+    issued first would itself be the outermost transaction and its RELEASE would commit: the
+    caller's rollback could no longer undo what the savepoint wrote. PostgreSQL needs nothing.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi_connection: Any = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")

@@ -11,7 +11,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.courses.render import render_markdown
-from lms.database import DbSession
+from lms.database import DbSession, begin_outer_transaction
 from lms.org.upsert import add_to_counts, insert_ignoring_conflicts
 from lms.people.models import JOB_FUNCTIONS, User, utcnow
 from lms.people.org import is_manager
@@ -279,6 +279,7 @@ def submit_answers(
         raise AlreadyAnswered("You have already answered this round. Thank you!")
     group = respondent_group(session, user)
     ensure_round_rows(session, pulse.id, questions, start, user.job_function)
+    begin_outer_transaction(session)
     try:
         with session.begin_nested():
             session.add(PulseParticipation(pulse_id=pulse.id, round_start=start, user_id=user.id))

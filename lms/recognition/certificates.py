@@ -15,7 +15,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.courses.models import Course, CourseVersion
-from lms.database import DbSession
+from lms.database import DbSession, begin_outer_transaction
 from lms.learn.models import Enrolment
 from lms.learn.signals import learning_progressed
 from lms.literacy.models import LiteracyLevel
@@ -65,7 +65,7 @@ def issue_certificate(session: DbSession, user_id: int, course_id: int) -> Certi
         levels={code: int(reached.get(code, 0)) for code in competencies},
         recipient_salt=secrets.token_hex(16),
     )
-    _begin_outer_transaction(session)
+    begin_outer_transaction(session)
     try:
         with session.begin_nested():
             session.add(certificate)
@@ -74,16 +74,6 @@ def issue_certificate(session: DbSession, user_id: int, course_id: int) -> Certi
         return find_certificate(session, user_id, course_id)  # a concurrent completion won
     return certificate
 
-
-def _begin_outer_transaction(session: DbSession) -> None:
-    """Nest the savepoint in a real transaction: pysqlite starts one only before DML, so a
-    SAVEPOINT sent first would be the outermost transaction and its RELEASE would commit."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    dbapi_connection: Any = connection.connection.dbapi_connection
-    if dbapi_connection is not None and not dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")
 
 
 def issue_missing_certificates(session: DbSession) -> int:

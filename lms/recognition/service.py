@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from lms.database import DbSession
+from lms.database import DbSession, begin_outer_transaction
 from lms.learn.signals import learning_progressed
 from lms.notifications.service import notify
 from lms.people.models import User, utcnow
@@ -96,7 +96,7 @@ def due_badges(
 
 def grant(session: DbSession, due: Due) -> BadgeAward | None:
     """Insert one award (and its notification) in a savepoint; None if it already existed."""
-    _begin_outer_transaction(session)
+    begin_outer_transaction(session)
     try:
         with session.begin_nested():
             award = BadgeAward(
@@ -119,20 +119,6 @@ def grant(session: DbSession, due: Due) -> BadgeAward | None:
         return None  # awarded meanwhile by a concurrent transaction
     return award
 
-
-def _begin_outer_transaction(session: DbSession) -> None:
-    """Make sure the savepoint is nested in a real transaction.
-
-    pysqlite (Python < 3.12) starts a transaction only before INSERT/UPDATE/DELETE, so a SAVEPOINT
-    issued first would itself be the outermost transaction and its RELEASE would commit: the
-    caller's rollback could no longer undo the award. PostgreSQL needs nothing.
-    """
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    dbapi_connection: Any = connection.connection.dbapi_connection
-    if dbapi_connection is not None and not dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")
 
 
 def award_due_badges(session: DbSession, user_id: int) -> list[BadgeAward]:
