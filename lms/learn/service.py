@@ -373,6 +373,22 @@ def mark_read(
     return progress
 
 
+def _complete_once(session: DbSession, row: ModuleProgress | Enrolment, now: datetime) -> bool:
+    """Set ``completed_at`` with a conditional UPDATE, so that of two requests finishing the same
+    thing at the same moment (a double click, two tabs) only one wins. False for the other."""
+    model = type(row)
+    claimed = session.execute(
+        update(model)
+        .where(model.id == row.id, model.completed_at.is_(None))
+        .values(completed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(row, "completed_at", now)
+    return True
+
+
 def complete_module(
     session: DbSession,
     user_id: int,
@@ -385,15 +401,8 @@ def complete_module(
     """Complete the module, once: a conditional UPDATE claims it, so two requests at the same
     moment (a double click, two tabs) cannot both record the completion. False if already done."""
     session.flush()
-    claimed = session.execute(
-        update(ModuleProgress)
-        .where(ModuleProgress.id == progress.id, ModuleProgress.completed_at.is_(None))
-        .values(completed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not _complete_once(session, progress, now):
         return False
-    set_committed_value(progress, "completed_at", now)
     record(
         session,
         user_id,
@@ -446,15 +455,8 @@ def maybe_complete_course(
             return False
     now = utcnow()
     # Once, even if two requests finish the course at the same moment.
-    claimed = session.execute(
-        update(Enrolment)
-        .where(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None))
-        .values(completed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not _complete_once(session, enrolment, now):
         return False
-    set_committed_value(enrolment, "completed_at", now)
     record(
         session,
         user_id,
