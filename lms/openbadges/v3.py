@@ -24,17 +24,11 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from lms.openbadges.issuer import FRAMEWORK, IssuerInfo
+from lms.openbadges.issuer import IssuerInfo
 from lms.openbadges.keys import ALGORITHM, IssuerKey
 from lms.openbadges.urls import Urls
-from lms.openbadges.v2 import (
-    alignment_description,
-    alignment_name,
-    describe_evidence,
-    hashed_email,
-    iso,
-    plain_text,
-)
+from lms.openbadges.v2 import alignments as v2_alignments
+from lms.openbadges.v2 import describe_evidence, hashed_email, iso, plain_text
 from lms.recognition.kudos_models import Certificate
 from lms.recognition.models import Badge, BadgeAward
 
@@ -77,24 +71,8 @@ def _issuer(info: IssuerInfo, urls: Urls) -> dict[str, Any]:
 
 
 def alignments(items: list[dict[str, Any]], urls: Urls) -> list[dict[str, Any]]:
-    result = []
-    for item in items:
-        code = str(item.get("competency", ""))
-        if not code:
-            continue
-        raw = item.get("level")
-        level = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
-        result.append(
-            {
-                "type": ["Alignment"],
-                "targetName": alignment_name(code, level),
-                "targetUrl": urls.framework(code),
-                "targetDescription": alignment_description(code, level),
-                "targetCode": code if level is None else f"{code}:{level}",
-                "targetFramework": FRAMEWORK,
-            }
-        )
-    return result
+    """The 2.0 alignments, typed as 3.0 ``Alignment`` objects (same fields otherwise)."""
+    return [{"type": ["Alignment"], **item} for item in v2_alignments(items, urls)]
 
 
 def achievement_json(badge: Badge, info: IssuerInfo, urls: Urls) -> dict[str, Any]:
