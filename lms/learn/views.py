@@ -259,11 +259,7 @@ def submit(attempt_id: int) -> Response:
             result = quiz.submit_attempt(db.session, current_user, attempt, answers)
             db.session.commit()
             break
-        except quiz.AlreadySubmitted as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return redirect(url_for("learn.attempt", attempt_id=attempt_id))
-        except LearnError as error:
+        except LearnError as error:  # quiz.AlreadySubmitted included
             db.session.rollback()
             flash(str(error), "error")
             return redirect(url_for("learn.attempt", attempt_id=attempt_id))
