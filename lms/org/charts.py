@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lms.org.service import Overview
 
 
 @dataclass
@@ -91,3 +95,32 @@ def position(value: float, low: float, high: float, width: float) -> float:
     """Where ``value`` sits on a scale from ``low`` to ``high`` drawn ``width`` wide."""
     span = (high - low) or 1.0
     return round(min(max(value - low, 0.0), span) / span * width, 1)
+
+
+def org_trend_chart(data: Overview) -> LineChart:
+    """The organisation view's trend: share at level 2+ and share of active learners per week,
+    from the weekly snapshots of the whole organisation (weeks without one are gaps)."""
+    by_week = {week.week_start: week for week in data.all_trend}
+    return line_chart(
+        [week.strftime("%d %b") for week in data.weeks],
+        [
+            (
+                "Share at level 2+ (%)",
+                "series-share",
+                [by_week[w].practising_share * 100 if w in by_week else None for w in data.weeks],
+            ),
+            (
+                "Active learners (%)",
+                "series-active",
+                [
+                    100 * by_week[w].active_learners / by_week[w].people
+                    if w in by_week and by_week[w].people
+                    else None
+                    for w in data.weeks
+                ],
+            ),
+        ],
+        y_min=0,
+        y_max=100,
+        y_format="{:.0f}%",
+    )

@@ -26,7 +26,7 @@ from lms.extensions import db
 from lms.literacy.model import CORE_AREAS
 from lms.org import record as literacy_record
 from lms.org import service as org_service
-from lms.org.charts import line_chart, stacked_bar
+from lms.org.charts import org_trend_chart, stacked_bar
 from lms.people.models import User, utcnow
 from lms.security import has_capability, log_denial, not_found_for, requires
 from lms.summaries.fragments import cached_fragment, flash_refreshed, render_fragment
@@ -43,39 +43,10 @@ class ToggleForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
 
 def _figures(summary: Summary[org_service.Overview]) -> Markup:
     def render() -> Markup:
-        data = summary.value
-        labels = [week.strftime("%d %b") for week in data.weeks]
-        by_week = {s.week_start: s for s in data.all_trend}
-        trend = line_chart(
-            labels,
-            [
-                (
-                    "Share at level 2+ (%)",
-                    "series-share",
-                    [
-                        by_week[w].practising_share * 100 if w in by_week else None
-                        for w in data.weeks
-                    ],
-                ),
-                (
-                    "Active learners (%)",
-                    "series-active",
-                    [
-                        100 * by_week[w].active_learners / by_week[w].people
-                        if w in by_week and by_week[w].people
-                        else None
-                        for w in data.weeks
-                    ],
-                ),
-            ],
-            y_min=0,
-            y_max=100,
-            y_format="{:.0f}%",
-        )
         return render_fragment(
             "org/_figures.html",
-            data=data,
-            trend=trend,
+            data=summary.value,
+            trend=org_trend_chart(summary.value),
             competencies=COMPETENCIES,
             core_areas=CORE_AREAS,
             levels=LEVELS,
