@@ -10,7 +10,13 @@ from flask.testing import FlaskClient
 
 from lms.extensions import db
 from lms.people.models import User
-from lms.people.org import is_in_subtree, is_manager, subtree_ids, would_create_cycle
+from lms.people.org import (
+    is_in_subtree,
+    is_manager,
+    outside_subtree,
+    subtree_ids,
+    would_create_cycle,
+)
 from tests.conftest import csrf_token, table_snapshot
 
 Org = dict[str, User]
@@ -68,6 +74,18 @@ def test_is_in_subtree_follows_the_whole_chain_and_only_downwards(org: Org) -> N
     assert not is_in_subtree(db.session, org["vp_sales"].id, org["dev1"].id)
     assert not is_in_subtree(db.session, org["mgr_a"].id, org["mgr_a"].id)  # not oneself
     assert not is_in_subtree(db.session, org["ceo"].id, org["loner"].id)
+
+
+@pytest.mark.usefixtures("context")
+def test_outside_subtree_names_everyone_not_below_in_one_query(org: Org) -> None:
+    asked = [org[name].id for name in ("dev1", "dev3", "mgr_a", "rep", "loner", "vp_eng")]
+    assert outside_subtree(db.session, org["vp_eng"].id, asked) == [
+        org["rep"].id,
+        org["loner"].id,
+        org["vp_eng"].id,  # not oneself
+    ]
+    assert outside_subtree(db.session, org["ceo"].id, asked) == [org["loner"].id]
+    assert outside_subtree(db.session, org["mgr_a"].id, []) == []
 
 
 @pytest.mark.usefixtures("context")

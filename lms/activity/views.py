@@ -22,7 +22,7 @@ from lms.activity.service import (
     statements,
 )
 from lms.extensions import db
-from lms.people.org import is_in_subtree
+from lms.people.org import outside_subtree
 from lms.security import not_found_for
 
 bp = Blueprint("activity", __name__)
@@ -35,15 +35,13 @@ def _people_asked_for(emails: list[str]) -> list[int]:
     people, unknown = find_people(db.session, emails)
     if unknown:
         not_found_for("xapi statements of an unknown email")
-    for person in people:
-        allowed = (
-            person.id == current_user.id
-            or current_user.is_admin
-            or is_in_subtree(db.session, current_user.id, person.id)
-        )
-        if not allowed:
-            not_found_for(f"xapi statements of user {person.id} outside the org subtree")
-    return [person.id for person in people]
+    ids = [person.id for person in people]
+    if not current_user.is_admin:
+        others = [user_id for user_id in ids if user_id != current_user.id]
+        outside = outside_subtree(db.session, current_user.id, others)
+        if outside:
+            not_found_for(f"xapi statements of user {outside[0]} outside the org subtree")
+    return ids
 
 
 @bp.get("/xapi/statements")

@@ -37,6 +37,15 @@ def is_in_subtree(session: DbSession, manager_id: int, user_id: int) -> bool:
     return bool(session.scalar(select(exists().where(tree.c.id == user_id))))
 
 
+def outside_subtree(session: DbSession, manager_id: int, user_ids: list[int]) -> list[int]:
+    """Those of ``user_ids`` who do not report to ``manager_id``: one query however many."""
+    if not user_ids:
+        return []
+    tree = subtree_cte(manager_id)
+    inside = set(session.scalars(select(tree.c.id).where(tree.c.id.in_(user_ids))))
+    return [user_id for user_id in user_ids if user_id not in inside]
+
+
 def is_manager(session: DbSession, user_id: int) -> bool:
     return bool(session.scalar(select(exists().where(User.manager_id == user_id))))
 
