@@ -7,12 +7,21 @@ from lms.courses.models import (
     Course,
     CourseAsset,
     CourseVersion,
+    MeasuredDifficulty,
     Module,
     ModuleVersion,
     Question,
     QuestionVersion,
 )
-from lms.learn.models import Attempt, AttemptAnswer, Enrolment, ModuleProgress, SelfRating
+from lms.learn.models import (
+    Attempt,
+    AttemptAnswer,
+    AttemptGrant,
+    Enrolment,
+    ModuleProgress,
+    SelfRating,
+    TimeAccommodation,
+)
 from lms.literacy.models import LevelChange, LiteracyLevel
 from lms.notifications.models import Notification
 from lms.org.models import OrgSetting, Snapshot
@@ -27,6 +36,7 @@ __all__ = [
     "Assignment",
     "Attempt",
     "AttemptAnswer",
+    "AttemptGrant",
     "AuthSession",
     "Badge",
     "BadgeAward",
@@ -39,6 +49,7 @@ __all__ = [
     "Kudos",
     "LevelChange",
     "LiteracyLevel",
+    "MeasuredDifficulty",
     "Module",
     "ModuleProgress",
     "ModuleVersion",
@@ -55,5 +66,6 @@ __all__ = [
     "SelfRating",
     "Snapshot",
     "StoredSummary",
+    "TimeAccommodation",
     "User",
 ]

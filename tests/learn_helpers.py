@@ -28,6 +28,7 @@ from lms.courses.models import Course, CourseVersion, QuestionVersion
 from lms.courses.publish import publish_course
 from lms.extensions import db
 from lms.learn.models import Attempt, AttemptAnswer, Enrolment
+from lms.learn.quiz import option_order_of
 from lms.people.models import User
 from tests.conftest import csrf_token
 
@@ -221,24 +222,52 @@ def start_quiz(client: FlaskClient, slug: str) -> int:
 
 def answer_key(app: Flask, attempt_id: int) -> dict[int, str]:
     """Question version id -> the correct option key, read from the database (never the page)."""
+    return {qid: right for qid, (right, _wrong) in _places(app, attempt_id, keys=True).items()}
+
+
+def answer_places(app: Flask, attempt_id: int) -> dict[int, tuple[str, str]]:
+    """Question version id -> (a right, a wrong) option as the form posts it: its place on the
+    attempt's page (options are shuffled per attempt), read from the database."""
+    return _places(app, attempt_id, keys=False)
+
+
+def _places(app: Flask, attempt_id: int, keys: bool) -> dict[int, tuple[str, str]]:
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt is not None
         questions = db.session.scalars(
             select(QuestionVersion).where(QuestionVersion.id.in_(attempt.question_version_ids))
         )
-        key = {q.id: sorted(q.correct_keys)[0] for q in questions}
+        found = {}
+        for question in questions:
+            order = option_order_of(question, attempt)
+            right = sorted(question.correct_keys)[0]
+            wrong = next(key for key in order if key not in question.correct_keys)
+            if keys:
+                found[question.id] = (right, wrong)
+            else:
+                found[question.id] = (str(order.index(right) + 1), str(order.index(wrong) + 1))
         db.session.remove()
-    return key
+    return found
+
+
+def place_of(app: Flask, attempt_id: int, question_id: int, key: str) -> str:
+    """The form value of option ``key`` of a question in an attempt."""
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        question = db.session.get(QuestionVersion, question_id)
+        assert attempt is not None and question is not None
+        place = str(option_order_of(question, attempt).index(key) + 1)
+        db.session.remove()
+    return place
 
 
 def answers_for(app: Flask, attempt_id: int, right: bool | int = True) -> dict[str, str]:
     """Form fields answering an attempt: all right, all wrong, or the first ``right`` (an int)."""
-    key = answer_key(app, attempt_id)
+    places = answer_places(app, attempt_id)
     fields = {}
-    for number, (question_id, correct) in enumerate(sorted(key.items())):
+    for number, (question_id, (correct, wrong)) in enumerate(sorted(places.items())):
         is_right = number < right if not isinstance(right, bool) else right
-        wrong = next(letter for letter in "abc" if letter != correct)
         fields[f"q{question_id}"] = correct if is_right else wrong
     return fields
 

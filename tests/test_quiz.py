@@ -41,6 +41,7 @@ from tests.learn_helpers import (
     QuestionSpec,
     answer_count,
     answer_key,
+    answer_places,
     answers_for,
     complete_modules,
     enrol,
@@ -227,10 +228,13 @@ def test_the_learner_view_of_a_question_carries_no_key(app: Flask) -> None:
         ],
         explanation_html="ZQEXPL",
     )
-    shown = quiz.question_for_learner(question)
+    attempt = Attempt(option_orders={"7": ["b", "a"]})
+    shown = quiz.question_for_learner(question, attempt)
+    # The attempt's order, identified by place on the page: the stored key's letter (which
+    # follows the authored order) is not in the markup.
     assert [vars(option) for option in shown.options] == [
-        {"key": "a", "html": "A"},
-        {"key": "b", "html": "B"},
+        {"value": "1", "html": "B"},
+        {"value": "2", "html": "A"},
     ]
     assert "ZQ" not in repr(shown) and "correct" not in repr(shown)
 
@@ -278,7 +282,8 @@ def test_after_submission_the_review_policy_decides_what_is_shown(
         assert html.count("review-right") == 2 and html.count("review-wrong") == 1
         for question_id, slug in slugs.items():
             assert f"{EXPLANATION_SENTINEL}-{slug}" in html
-            picked = chosen[f"q{question_id}"]
+            order = (stored.option_orders or {})[str(question_id)]
+            picked = order[int(chosen[f"q{question_id}"]) - 1]
             for letter in "abc":
                 shown = f"{FEEDBACK_SENTINEL}-{slug}-{letter}" in html
                 # Feedback on what was chosen and on the right answer; not on other options.
@@ -513,9 +518,11 @@ def test_unknown_and_repeated_answers_are_ignored(
     client = logged_in(learner)
     quiz_ready(app, publish, client)
     attempt = start_quiz(client, SLUG)
-    key = answer_key(app, attempt)
-    # Several keys for a single-answer question, keys that do not exist, unknown questions.
-    data: dict[str, Any] = {f"q{qid}": ["z", right, "a", "b", "c"] for qid, right in key.items()}
+    places = answer_places(app, attempt)
+    # Several answers to a single-answer question, places that do not exist, unknown questions.
+    data: dict[str, Any] = {
+        f"q{qid}": ["z", right, "a", "9", "1", "2", "3"] for qid, (right, _) in places.items()
+    }
     data["q999999"] = "a"
     client.post(f"/attempts/{attempt}/submit", data={"csrf_token": token(client), **data})
     with app.app_context():
@@ -778,11 +785,9 @@ def test_the_baseline_rates_then_measures_and_shows_the_gap(
     assert again.headers["Location"].endswith(f"/attempts/{attempt_id}")
 
     # Right in evaluating and foundations, wrong everywhere else.
-    key = answer_key(app, attempt_id)
+    places = answer_places(app, attempt_id)
     data = {
-        f"q{q.id}": key[q.id]
-        if q.competency in {"evaluating", "foundations"}
-        else next(letter for letter in "abc" if letter != key[q.id])
+        f"q{q.id}": places[q.id][0 if q.competency in {"evaluating", "foundations"} else 1]
         for q in questions
     }
     post(client, f"/attempts/{attempt_id}/submit", data)

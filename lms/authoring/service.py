@@ -24,7 +24,6 @@ from lms.courses.format import (
     ASSET_TYPES,
     MAX_FILE_BYTES,
     MODULE_FILE_RE,
-    SLUG_RE,
     CourseSource,
     Problem,
     parse_course,
@@ -32,6 +31,7 @@ from lms.courses.format import (
 from lms.courses.loader import MAX_COURSE_FILES, read_zip
 from lms.courses.models import Course, CourseAsset, CourseVersion
 from lms.courses.publish import PublishResult, publish_course
+from lms.courses.questions import SLUG_RE
 from lms.courses.service import published_slugs
 from lms.database import DbSession
 from lms.people.models import User, utcnow

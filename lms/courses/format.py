@@ -16,22 +16,20 @@ from typing import Any
 
 import yaml
 
+from lms.courses.questions import (
+    FENCE_RE,
+    SLUG_RE,
+    QuestionSource,
+    parse_question,
+    split_questions,
+)
 from lms.courses.vocabulary import (
     AUDIENCES,
     COMPETENCIES,
-    DIFFICULTIES,
-    QUESTION_TYPES,
     REVIEW_POLICIES,
 )
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MODULE_FILE_RE = re.compile(r"^(\d{2,4})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
-QUESTION_HEADING_RE = re.compile(r"^##\s+Question:\s*(.*?)\s*$")
-OPTION_RE = re.compile(r"^- \[([ xX])\]\s+(.*)$")
-FEEDBACK_RE = re.compile(r"^\s{2,}Feedback:\s*(.*)$")
-EXPLANATION_RE = re.compile(r"^Explanation:\s*(.*)$")
-META_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
-FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 LINK_RE = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -78,7 +76,6 @@ QUIZ_KEYS = (
     "time_limit_minutes",
     "review",
 )
-QUESTION_META_KEYS = {"type", "competency", "difficulty", "choose"}
 
 
 @dataclass(frozen=True, order=True)
@@ -89,35 +86,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
-
-
-@dataclass
-class OptionSource:
-    key: str
-    text: str
-    correct: bool
-    feedback: str
-    line: int
-
-
-@dataclass
-class QuestionSource:
-    slug: str
-    type: str
-    competency: str
-    difficulty: int
-    choose_many: bool
-    stem: str
-    options: list[OptionSource]
-    explanation: str
-    path: str
-    line: int
-    module_slug: str | None = None
-
-    @property
-    def multiple_answers(self) -> bool:
-        """Whether the learner picks all that apply (checkboxes) rather than one (radio)."""
-        return self.type == "multiple" or (self.type == "scenario" and self.choose_many)
 
 
 @dataclass
@@ -692,221 +660,14 @@ def split_file(path: str, data: bytes) -> FileParts | None:
 def _parse_questions(
     body: str, first_line: int, report: _Collector, module_slug: str | None
 ) -> tuple[str, list[QuestionSource]]:
-    """Split a body into the text before the first question and the question blocks."""
-    lines = body.split("\n")
-    starts: list[int] = []
-    in_fence: str | None = None
-    for index, line in enumerate(lines):
-        fence = FENCE_RE.match(line)
-        if fence:
-            marker = fence.group(1)[0]
-            if in_fence is None:
-                in_fence = marker
-            elif in_fence == marker:
-                in_fence = None
-            continue
-        if in_fence is None and QUESTION_HEADING_RE.match(line):
-            starts.append(index)
-    lesson = "\n".join(lines[: starts[0]] if starts else lines)
+    """Split a body into the text before the first question and the questions."""
+    lesson, blocks = split_questions(body)
     questions = []
-    for number, start in enumerate(starts):
-        end = starts[number + 1] if number + 1 < len(starts) else len(lines)
-        question = _parse_question(lines[start:end], first_line + start, report, module_slug)
+    for start, block in blocks:
+        question = parse_question(block, first_line + start, report, module_slug)
         if question is not None:
             questions.append(question)
     return lesson, questions
-
-
-def _parse_question(
-    block: list[str], line_no: int, report: _Collector, module_slug: str | None
-) -> QuestionSource | None:
-    heading = QUESTION_HEADING_RE.match(block[0])
-    slug = heading.group(1) if heading else ""
-    ok = True
-    if not SLUG_RE.match(slug):
-        report.add(line_no, f"question id {slug!r} must be a slug (a-z, 0-9, hyphens)")
-        ok = False
-    meta: dict[str, tuple[str, int]] = {}
-    index = 1
-    while index < len(block) and block[index].strip():
-        match = META_RE.match(block[index])
-        if not match or OPTION_RE.match(block[index]):
-            break
-        key = match.group(1).lower()
-        if key not in QUESTION_META_KEYS:
-            report.add(
-                line_no + index,
-                f"unknown question setting {key!r} "
-                f"(allowed: {', '.join(sorted(QUESTION_META_KEYS))})",
-            )
-            ok = False
-        meta[key] = (match.group(2), line_no + index)
-        index += 1
-
-    qtype, type_line = meta.get("type", ("", line_no))
-    if qtype not in QUESTION_TYPES:
-        report.add(
-            type_line,
-            f"question {slug!r}: 'type' must be one of: {', '.join(QUESTION_TYPES)}"
-            if qtype
-            else f"question {slug!r}: missing 'type:' line",
-        )
-        ok = False
-    competency, competency_line = meta.get("competency", ("", line_no))
-    if competency not in COMPETENCIES:
-        report.add(
-            competency_line,
-            f"question {slug!r}: unknown competency {competency!r} "
-            f"(expected one of: {', '.join(COMPETENCIES)})"
-            if competency
-            else f"question {slug!r}: missing 'competency:' line",
-        )
-        ok = False
-    difficulty_text, difficulty_line = meta.get("difficulty", ("", line_no))
-    difficulty = int(difficulty_text) if difficulty_text.isdigit() else 0
-    if difficulty not in DIFFICULTIES:
-        report.add(
-            difficulty_line,
-            f"question {slug!r}: 'difficulty' must be 1, 2 or 3"
-            if difficulty_text
-            else f"question {slug!r}: missing 'difficulty:' line",
-        )
-        ok = False
-    choose, choose_line = meta.get("choose", ("one", line_no))
-    if "choose" in meta and qtype != "scenario":
-        report.add(choose_line, f"question {slug!r}: 'choose' is only for scenario questions")
-        ok = False
-    if choose not in {"one", "all"}:
-        report.add(choose_line, f"question {slug!r}: 'choose' must be 'one' or 'all'")
-        ok = False
-
-    stem_lines: list[str] = []
-    options: list[OptionSource] = []
-    explanation_lines: list[str] = []
-    state = "stem"
-    in_fence: str | None = None
-    for offset in range(index, len(block)):
-        line = block[offset]
-        current = line_no + offset
-        if state == "stem":
-            fence = FENCE_RE.match(line)
-            if fence:
-                marker = fence.group(1)[0]
-                in_fence = (
-                    marker if in_fence is None else (None if in_fence == marker else in_fence)
-                )
-            option = OPTION_RE.match(line) if in_fence is None else None
-            if option:
-                state = "options"
-            elif in_fence is None and EXPLANATION_RE.match(line):
-                report.add(current, f"question {slug!r}: 'Explanation:' comes after the options")
-                ok = False
-                state = "explanation"
-                explanation_lines.append(EXPLANATION_RE.match(line).group(1))  # type: ignore[union-attr]
-                continue
-            else:
-                stem_lines.append(line)
-                continue
-        if state == "options":
-            option = OPTION_RE.match(line)
-            feedback = FEEDBACK_RE.match(line)
-            explanation = EXPLANATION_RE.match(line)
-            if option:
-                options.append(
-                    OptionSource(
-                        key=chr(ord("a") + len(options))
-                        if len(options) < 26
-                        else str(len(options)),
-                        text=option.group(2).strip(),
-                        correct=option.group(1) != " ",
-                        feedback="",
-                        line=current,
-                    )
-                )
-            elif feedback and options:
-                if options[-1].feedback:
-                    report.add(current, f"question {slug!r}: an option has two Feedback lines")
-                    ok = False
-                options[-1].feedback = feedback.group(1).strip()
-            elif explanation:
-                state = "explanation"
-                explanation_lines.append(explanation.group(1))
-            elif not line.strip():
-                continue
-            elif line.startswith("  ") and options:
-                # A wrapped option or feedback line continues the previous one.
-                target = options[-1]
-                if target.feedback:
-                    target.feedback += " " + line.strip()
-                else:
-                    target.text += " " + line.strip()
-            else:
-                report.add(
-                    current,
-                    f"question {slug!r}: expected an option ('- [x] ' or '- [ ] '), an indented "
-                    "'Feedback:' line or 'Explanation:'",
-                )
-                ok = False
-        elif state == "explanation":
-            explanation_lines.append(line)
-
-    stem = "\n".join(stem_lines).strip()
-    explanation_text = "\n".join(explanation_lines).strip()
-    if not stem:
-        report.add(line_no, f"question {slug!r} has no question text")
-        ok = False
-    if len(options) < 2:
-        report.add(line_no, f"question {slug!r} needs at least two options ('- [x] ' / '- [ ] ')")
-        ok = False
-    correct = sum(option.correct for option in options)
-    if options and correct == 0:
-        report.add(line_no, f"question {slug!r} has no correct answer (mark one with '- [x] ')")
-        ok = False
-    single = qtype in {"single", "true-false"} or (qtype == "scenario" and choose == "one")
-    if single and correct > 1:
-        report.add(
-            line_no,
-            f"question {slug!r} is single-answer but marks {correct} options correct "
-            "(use type: multiple, or choose: all for a scenario)",
-        )
-        ok = False
-    if qtype == "true-false" and sorted(option.text.lower() for option in options) != [
-        "false",
-        "true",
-    ]:
-        report.add(
-            line_no,
-            f"question {slug!r}: a true-false question has exactly the options True and False",
-        )
-        ok = False
-    for parsed in options:
-        if not parsed.text:
-            report.add(parsed.line, f"question {slug!r}: an option has no text")
-            ok = False
-        if not parsed.feedback:
-            report.add(parsed.line, f"question {slug!r}: option has no '  Feedback:' line under it")
-            ok = False
-    if len({option.text.lower() for option in options}) != len(options):
-        report.add(line_no, f"question {slug!r} lists the same option twice")
-        ok = False
-    if not explanation_text:
-        report.add(line_no, f"question {slug!r} has no 'Explanation:'")
-        ok = False
-    if not ok:
-        return None
-    return QuestionSource(
-        slug=slug,
-        type=qtype,
-        competency=competency,
-        difficulty=difficulty,
-        choose_many=choose == "all",
-        stem=stem,
-        options=options,
-        explanation=explanation_text,
-        path="quiz.md",
-        line=line_no,
-        module_slug=module_slug,
-    )
 
 
 # ----------------------------------------------------------------------------------------- links

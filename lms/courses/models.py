@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -143,12 +144,29 @@ class QuestionVersion(db.Model):  # type: ignore[name-defined,misc]
     # [{"key": "a", "html": ..., "correct": bool, "feedback_html": ...}, ...]
     options: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     explanation_html: Mapped[str] = mapped_column(Text)
+    # The last option stays last when options are shuffled ("None of these").
+    pin_last: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     question: Mapped[Question] = relationship()
 
     @property
     def correct_keys(self) -> set[str]:
         return {option["key"] for option in self.options if option["correct"]}
+
+
+class MeasuredDifficulty(db.Model):  # type: ignore[name-defined,misc]
+    """A question's difficulty as measured from real answers (``lms quiz measure``), which the
+    level model uses instead of the author's label once ``responses`` is large enough."""
+
+    __tablename__ = "measured_difficulties"
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    difficulty: Mapped[int] = mapped_column(Integer)
+    facility: Mapped[float] = mapped_column(Float)
+    responses: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class CourseAsset(db.Model):  # type: ignore[name-defined,misc]

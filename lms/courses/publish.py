@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from sqlalchemy import func, select
 
-from lms.courses.format import ASSET_TYPES, CourseSource, QuestionSource
+from lms.courses.format import ASSET_TYPES, CourseSource
 from lms.courses.models import (
     Course,
     CourseAsset,
@@ -24,6 +24,7 @@ from lms.courses.models import (
     Question,
     QuestionVersion,
 )
+from lms.courses.questions import QuestionSource
 from lms.courses.render import LinkTargets, render_inline, render_markdown
 from lms.database import DbSession
 from lms.people.models import User, utcnow
@@ -186,6 +187,7 @@ def _question_version(
         multiple_answers=source.multiple_answers,
         competency=source.competency,
         difficulty=source.difficulty,
+        pin_last=source.pin_last,
         **render_question(source, links),
     )
 

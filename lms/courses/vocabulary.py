@@ -28,5 +28,5 @@ AUDIENCES: dict[str, str] = {
 }
 
 QUESTION_TYPES = ("single", "multiple", "true-false", "scenario")
-REVIEW_POLICIES = ("none", "score", "full")
+REVIEW_POLICIES = ("none", "score", "guarded", "full")
 DIFFICULTIES = (1, 2, 3)

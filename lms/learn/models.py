@@ -81,7 +81,11 @@ class Attempt(db.Model):  # type: ignore[name-defined,misc]
     score: Mapped[float | None] = mapped_column(Float)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     pass_mark: Mapped[int] = mapped_column(Integer, default=70)
-    review: Mapped[str] = mapped_column(String(10), default="full")
+    review: Mapped[str] = mapped_column(String(10), default="guarded")
+    # Question version id (as a string: JSON keys) -> option keys in the order this attempt shows
+    # them, shuffled on the server when the attempt starts. NULL (attempts from before shuffling):
+    # the authored order.
+    option_orders: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
 
     course_version: Mapped[CourseVersion | None] = relationship()
     module: Mapped[Module | None] = relationship()
@@ -109,6 +113,9 @@ class AttemptAnswer(db.Model):  # type: ignore[name-defined,misc]
     correct: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     seconds_taken: Mapped[int | None] = mapped_column(Integer)
+    # Level evidence or practice: a knowledge check's retry of a question version already answered
+    # is practice (recorded, never counted). See docs/literacy-model.md.
+    counts: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
 
 class SelfRating(db.Model):  # type: ignore[name-defined,misc]
@@ -122,3 +129,33 @@ class SelfRating(db.Model):  # type: ignore[name-defined,misc]
     competency: Mapped[str] = mapped_column(String(40))
     level: Mapped[int] = mapped_column(Integer)
     rated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AttemptGrant(db.Model):  # type: ignore[name-defined,misc]
+    """One more attempt at a course's final quiz, granted by a manager or an admin, with why."""
+
+    __tablename__ = "attempt_grants"
+    __table_args__ = (Index("ix_attempt_grants_user_course", "user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class TimeAccommodation(db.Model):  # type: ignore[name-defined,misc]
+    """Extra time on every timed quiz for one person, set by an admin. ``note`` (why) is for
+    admins only: managers see that an accommodation exists, never the reason."""
+
+    __tablename__ = "time_accommodations"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # 1.5 or 2.0 times the limit; 0 = no time limit at all.
+    multiplier: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    set_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

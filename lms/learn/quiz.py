@@ -8,6 +8,7 @@ Scoring happens here, on the server, once: a conditional UPDATE claims the attem
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,9 +19,17 @@ from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.activity.service import record
+from lms.assessment.draw import option_order, unseen_first
 from lms.courses.models import Course, CourseVersion, ModuleVersion, QuestionVersion
 from lms.database import DbSession
-from lms.learn.models import Attempt, AttemptAnswer, Enrolment, ModuleProgress
+from lms.learn.models import (
+    Attempt,
+    AttemptAnswer,
+    AttemptGrant,
+    Enrolment,
+    ModuleProgress,
+    TimeAccommodation,
+)
 from lms.learn.service import (
     LearnError,
     complete_module,
@@ -38,7 +47,9 @@ CHECK_PASS_MARK = 70
 
 @dataclass
 class LearnerOption:
-    key: str
+    # The option's place on this attempt's page (1, 2, ...): what the form posts. Never the
+    # stored key, whose letter follows the authored order and so could hint at the answer.
+    value: str
     html: str
 
 
@@ -51,15 +62,43 @@ class LearnerQuestion:
     competency: str
 
 
-def question_for_learner(question: QuestionVersion) -> LearnerQuestion:
-    """Only what a learner may see before submitting: no correct flags, feedback or explanation."""
+def question_for_learner(question: QuestionVersion, attempt: Attempt) -> LearnerQuestion:
+    """Only what a learner may see before submitting: no correct flags, feedback or explanation,
+    options in this attempt's order, identified by their place on the page."""
     return LearnerQuestion(
         id=question.id,
         stem_html=question.stem_html,
         multiple_answers=question.multiple_answers,
-        options=[LearnerOption(option["key"], option["html"]) for option in question.options],
+        options=[
+            LearnerOption(str(place), option["html"])
+            for place, option in enumerate(ordered_options(question, attempt), start=1)
+        ],
         competency=question.competency,
     )
+
+
+def option_order_of(question: QuestionVersion, attempt: Attempt) -> list[str]:
+    """The keys in the order this attempt shows them (authored order for older attempts)."""
+    keys = [option["key"] for option in question.options]
+    stored = (attempt.option_orders or {}).get(str(question.id))
+    return stored if stored is not None and sorted(stored) == sorted(keys) else keys
+
+
+def ordered_options(question: QuestionVersion, attempt: Attempt) -> list[dict[str, Any]]:
+    by_key = {option["key"]: option for option in question.options}
+    return [by_key[key] for key in option_order_of(question, attempt)]
+
+
+def answers_from_form(
+    session: DbSession, attempt: Attempt, posted: dict[int, list[str]]
+) -> dict[int, list[str]]:
+    """Places on the page, as posted, to option keys. Anything else posted is ignored."""
+    answers: dict[int, list[str]] = {}
+    for question in attempt_questions(session, attempt):
+        order = option_order_of(question, attempt)
+        places = {str(place): key for place, key in enumerate(order, start=1)}
+        answers[question.id] = [places[v] for v in posted.get(question.id, []) if v in places]
+    return answers
 
 
 def attempt_questions(session: DbSession, attempt: Attempt) -> list[QuestionVersion]:
@@ -110,7 +149,7 @@ def start_check(
         raise LearnError("This module has no knowledge check.")
     _require_enrolment(session, user, course)
     pass_mark = (version.quiz_settings or {}).get("pass_mark", CHECK_PASS_MARK)
-    review = (version.quiz_settings or {}).get("review", "full")
+    review = (version.quiz_settings or {}).get("review", "guarded")
     return _new_attempt(
         session, user, "check", course, version, questions, pass_mark, review, None, module_id
     )
@@ -138,7 +177,9 @@ def quiz_status(
     open_attempt = next((a for a in attempts if a.submitted_at is None and not overdue(a)), None)
     passed = any(a.passed for a in attempts)
     used = len(attempts)
+    granted = granted_attempts(session, user.id, course.id)
     limit = settings.get("max_attempts", 0)
+    limit = limit + granted if limit else 0
     reason = None
     available_at: datetime | None = None
     if passed:
@@ -164,6 +205,7 @@ def quiz_status(
         "passed": passed,
         "used": used,
         "limit": limit,
+        "granted": granted,
         "reason": reason,
         "available_at": available_at,
     }
@@ -200,14 +242,20 @@ def start_quiz(
         raise LearnError(status["reason"])
     pool = list(
         session.scalars(
-            select(QuestionVersion).where(
+            select(QuestionVersion)
+            .where(
                 QuestionVersion.course_version_id == version.id, QuestionVersion.module_id.is_(None)
             )
+            .order_by(QuestionVersion.position)
         )
     )
-    drawn = (rng or random.SystemRandom()).sample(pool, min(settings["questions"], len(pool)))
-    limit = settings.get("time_limit_minutes", 0)
-    deadline = utcnow() + timedelta(minutes=limit) if limit else None
+    chooser = rng or random.SystemRandom()
+    seen = last_seen_questions(session, status["attempts"])
+    by_identity = {question.question_id: question for question in pool}
+    drawn_ids = unseen_first(list(by_identity), seen, settings["questions"], chooser)
+    drawn = [by_identity[question_id] for question_id in drawn_ids]
+    minutes = time_limit_for(session, user.id, settings.get("time_limit_minutes", 0))
+    deadline = utcnow() + timedelta(minutes=minutes) if minutes else None
     return _new_attempt(
         session,
         user,
@@ -219,7 +267,54 @@ def start_quiz(
         settings["review"],
         deadline,
         None,
+        chooser,
     )
+
+
+def last_seen_questions(session: DbSession, attempts: list[Attempt]) -> dict[int, datetime]:
+    """Question identity -> when this person was last shown it in these attempts (attempts store
+    question *version* ids, and a question keeps its identity across published versions)."""
+    version_ids = {qid for attempt in attempts for qid in attempt.question_version_ids}
+    if not version_ids:
+        return {}
+    identity = dict(
+        session.execute(
+            select(QuestionVersion.id, QuestionVersion.question_id).where(
+                QuestionVersion.id.in_(version_ids)
+            )
+        ).all()
+    )
+    seen: dict[int, datetime] = {}
+    for attempt in attempts:
+        for version_id in attempt.question_version_ids:
+            question_id = identity.get(version_id)
+            if question_id is not None:
+                when = seen.get(question_id, attempt.started_at)
+                seen[question_id] = max(when, attempt.started_at)
+    return seen
+
+
+def granted_attempts(session: DbSession, user_id: int, course_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count(AttemptGrant.id)).where(
+                AttemptGrant.user_id == user_id, AttemptGrant.course_id == course_id
+            )
+        )
+        or 0
+    )
+
+
+def time_limit_for(session: DbSession, user_id: int, minutes: int) -> int:
+    """The quiz's limit in minutes for this person: their accommodation applied (0 = none)."""
+    if not minutes:
+        return 0
+    multiplier = session.scalar(
+        select(TimeAccommodation.multiplier).where(TimeAccommodation.user_id == user_id)
+    )
+    if multiplier is None:
+        return minutes
+    return 0 if multiplier == 0 else math.ceil(minutes * multiplier)
 
 
 def start_baseline(session: DbSession, user: User, rng: random.Random | None = None) -> Attempt:
@@ -263,7 +358,9 @@ def start_baseline(session: DbSession, user: User, rng: random.Random | None = N
     if not drawn:
         raise LearnError("There are no published questions yet.")
     chooser.shuffle(drawn)
-    return _new_attempt(session, user, "baseline", None, None, drawn, 0, "score", None, None)
+    return _new_attempt(
+        session, user, "baseline", None, None, drawn, 0, "score", None, None, chooser
+    )
 
 
 def _require_enrolment(session: DbSession, user: User, course: Course) -> Enrolment:
@@ -309,7 +406,9 @@ def _new_attempt(
     review: str,
     deadline: datetime | None,
     module_id: int | None,
+    rng: random.Random | None = None,
 ) -> Attempt:
+    chooser = rng or random.SystemRandom()
     attempt = Attempt(
         user_id=user.id,
         kind=kind,
@@ -321,10 +420,18 @@ def _new_attempt(
         deadline_at=deadline,
         pass_mark=pass_mark,
         review=review,
+        option_orders={str(q.id): _shuffled_keys(q, chooser) for q in questions},
     )
     session.add(attempt)
     session.flush()
     return attempt
+
+
+def _shuffled_keys(question: QuestionVersion, rng: random.Random) -> list[str]:
+    keys = [option["key"] for option in question.options]
+    if question.type == "true-false":
+        return keys  # True, False as written: their order tells nothing
+    return option_order(keys, question.pin_last, rng)
 
 
 # ------------------------------------------------------------------------------------- submitting
@@ -357,13 +464,11 @@ def submit_attempt(
     questions = attempt_questions(session, attempt)
     seconds_taken = int((now - attempt.started_at).total_seconds())
     rows: list[dict[str, Any]] = []
-    competencies: set[str] = set()
     for question in questions:
         valid_keys = {option["key"] for option in question.options}
         chosen = sorted(set(answers.get(question.id, [])) & valid_keys)
         if not question.multiple_answers:
             chosen = chosen[:1]
-        competencies.add(question.competency)
         rows.append(
             {
                 "attempt_id": attempt.id,
@@ -378,6 +483,8 @@ def submit_attempt(
                 "seconds_taken": seconds_taken,
             }
         )
+    _mark_practice(session, user.id, attempt, rows)
+    competencies = {row["competency"] for row in rows if row["counts"]}
     correct_count = sum(1 for row in rows if row["correct"])
     score = round(100 * correct_count / len(questions), 1) if questions else 0.0
     passed = score >= attempt.pass_mark
@@ -402,6 +509,29 @@ def submit_attempt(
         session, user_id=user.id, reason=f"{attempt.kind}-scored", course_id=attempt.course_id
     )
     return SubmitResult(attempt, changes, course_completed)
+
+
+def _mark_practice(
+    session: DbSession, user_id: int, attempt: Attempt, rows: list[dict[str, Any]]
+) -> None:
+    """A knowledge check's answer to a question version this person has answered before is
+    practice: recorded, never level evidence (only the first answer to a version counts)."""
+    if attempt.kind != "check" or not rows:
+        for row in rows:
+            row["counts"] = True
+        return
+    answered = set(
+        session.scalars(
+            select(AttemptAnswer.question_version_id)
+            .where(
+                AttemptAnswer.user_id == user_id,
+                AttemptAnswer.question_version_id.in_([row["question_version_id"] for row in rows]),
+            )
+            .distinct()
+        )
+    )
+    for row in rows:
+        row["counts"] = row["question_version_id"] not in answered
 
 
 def _after_scoring(session: DbSession, user: User, attempt: Attempt, now: datetime) -> bool:
@@ -487,6 +617,7 @@ class ReviewItem:
     question: QuestionVersion
     chosen: list[str]
     correct: bool
+    options: list[dict[str, Any]]  # in the order the attempt showed them
 
 
 def review_items(session: DbSession, attempt: Attempt) -> list[ReviewItem]:
@@ -503,9 +634,49 @@ def review_items(session: DbSession, attempt: Attempt) -> list[ReviewItem]:
     for question in attempt_questions(session, attempt):
         answer = answers.get(question.id)
         items.append(
-            ReviewItem(question, answer.chosen if answer else [], bool(answer and answer.correct))
+            ReviewItem(
+                question,
+                answer.chosen if answer else [],
+                bool(answer and answer.correct),
+                ordered_options(question, attempt),
+            )
         )
     return items
+
+
+def shows_items(attempt: Attempt) -> bool:
+    """Whether the result lists the questions (right or wrong, explanation) at all."""
+    return attempt.review in {"guarded", "full"}
+
+
+def shows_keys(session: DbSession, attempt: Attempt) -> bool:
+    """Whether the result may mark the right options.
+
+    ``full`` always does. ``guarded`` (the default) does only when none of these questions can
+    be drawn for this person again: after a pass, or after the last attempt allowed. Otherwise
+    the next attempt could show the same question with its answer already given away.
+    """
+    if attempt.review == "full":
+        return True
+    if attempt.review != "guarded" or attempt.submitted_at is None:
+        return False
+    if attempt.passed:
+        return True
+    if attempt.kind != "quiz" or attempt.course_id is None or attempt.course_version is None:
+        return False
+    limit = (attempt.course_version.quiz_settings or {}).get("max_attempts", 0)
+    if not limit:
+        return False
+    used = session.scalar(
+        select(func.count(Attempt.id)).where(
+            Attempt.user_id == attempt.user_id,
+            Attempt.course_id == attempt.course_id,
+            Attempt.kind == "quiz",
+        )
+    )
+    return bool(
+        (used or 0) >= limit + granted_attempts(session, attempt.user_id, attempt.course_id)
+    )
 
 
 def score_by_competency(items: list[ReviewItem]) -> dict[str, tuple[int, int]]:
@@ -518,5 +689,3 @@ def score_by_competency(items: list[ReviewItem]) -> dict[str, tuple[int, int]]:
 
 def count_attempts(session: DbSession, user_id: int) -> int:
     return session.scalar(select(func.count(Attempt.id)).where(Attempt.user_id == user_id)) or 0
-
-

@@ -216,7 +216,8 @@ def attempt(attempt_id: int) -> Any:
     context = _attempt_context(attempt)
     if attempt.submitted_at is None:
         questions = [
-            quiz.question_for_learner(q) for q in quiz.attempt_questions(db.session, attempt)
+            quiz.question_for_learner(q, attempt)
+            for q in quiz.attempt_questions(db.session, attempt)
         ]
         return render_template(
             "learn/attempt.html", attempt=attempt, questions=questions, **context
@@ -225,9 +226,10 @@ def attempt(attempt_id: int) -> Any:
     return render_template(
         "learn/result.html",
         attempt=attempt,
-        items=items if attempt.review == "full" else [],
+        items=items if quiz.shows_items(attempt) else [],
+        show_keys=quiz.shows_keys(db.session, attempt),
         by_competency=quiz.score_by_competency(items)
-        if attempt.review in {"score", "full"}
+        if attempt.review in {"score", "guarded", "full"}
         else {},
         competencies=COMPETENCIES,
         **context,
@@ -251,9 +253,11 @@ def submit(attempt_id: int) -> Response:
     attempt = _own_attempt(attempt_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    answers: dict[int, list[str]] = {}
-    for question_id in attempt.question_version_ids:
-        answers[question_id] = request.form.getlist(f"q{question_id}")[:26]
+    posted = {
+        question_id: request.form.getlist(f"q{question_id}")[:26]
+        for question_id in attempt.question_version_ids
+    }
+    answers = quiz.answers_from_form(db.session, attempt, posted)
     for tries in range(2):
         try:
             result = quiz.submit_attempt(db.session, current_user, attempt, answers)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from lms.activity.service import record
+from lms.courses.models import MeasuredDifficulty
 from lms.courses.vocabulary import COMPETENCIES
 from lms.database import DbSession
 from lms.learn.models import AttemptAnswer
@@ -31,20 +32,27 @@ def current_levels(session: DbSession, user_id: int) -> dict[str, LiteracyLevel]
 def recompute_levels(session: DbSession, user_id: int, competencies: set[str]) -> list[Change]:
     """Recompute the given areas (and overall) from all of the person's answers; record changes."""
     now = utcnow()
-    # Only the newest answer to each question counts: retaking a check whose answers were just
-    # reviewed must not pile up evidence (levels come from evidence, not from repetition).
+    # Only answers that count (a knowledge check's retry is practice), and of those only the
+    # newest to each question: levels come from evidence, not from repetition.
     newest_per_question = (
         select(func.max(AttemptAnswer.id))
-        .where(AttemptAnswer.user_id == user_id, AttemptAnswer.competency.in_(competencies))
+        .where(
+            AttemptAnswer.user_id == user_id,
+            AttemptAnswer.competency.in_(competencies),
+            AttemptAnswer.counts.is_(True),
+        )
         .group_by(AttemptAnswer.question_id)
     )
     answers = session.execute(
         select(
             AttemptAnswer.competency,
-            AttemptAnswer.difficulty,
+            # Measured difficulty replaces the author's label once enough people answered.
+            func.coalesce(MeasuredDifficulty.difficulty, AttemptAnswer.difficulty),
             AttemptAnswer.correct,
             AttemptAnswer.answered_at,
-        ).where(AttemptAnswer.id.in_(newest_per_question))
+        )
+        .outerjoin(MeasuredDifficulty, MeasuredDifficulty.question_id == AttemptAnswer.question_id)
+        .where(AttemptAnswer.id.in_(newest_per_question))
     ).all()
     evidence: dict[str, list[Evidence]] = {competency: [] for competency in competencies}
     for competency, difficulty, correct, answered_at in answers:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from lms.courses.format import (
-    SLUG_RE,
     Problem,
     _Collector,
     _Settings,
@@ -22,6 +21,7 @@ from lms.courses.format import (
     decode,
     split_front_matter,
 )
+from lms.courses.questions import SLUG_RE
 
 PULSE_KEYS = {"title", "opens", "recurs", "scale"}
 SCALES = ("likert-5",)

@@ -16,7 +16,6 @@ import yaml
 from lms.courses.format import (
     LINK_RE,
     SCHEME_RE,
-    SLUG_RE,
     FrontMatter,
     Problem,
     _Collector,
@@ -25,6 +24,7 @@ from lms.courses.format import (
     decode,
     split_front_matter,
 )
+from lms.courses.questions import SLUG_RE
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.recognition.svg import sanitize_svg
 
