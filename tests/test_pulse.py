@@ -3,8 +3,9 @@ side, small groups suppressed, individual answers never shown)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from lms.pulse.models import (
     PulseParticipation,
     PulseQuestion,
 )
+from lms.pulse.release import answered_in_steps, figures_on, figures_released
 from lms.pulse.results import suppressed_keys
 from lms.pulse.service import publish_pulse, round_start, submit_answers
 from tests.conftest import login
@@ -226,6 +228,22 @@ def answer_as(
         db.session.remove()
 
 
+def current_round(app: Flask) -> date:
+    with app.app_context():
+        the_pulse = db.session.scalar(select(Pulse))
+        assert the_pulse is not None
+        start = round_start(the_pulse, utcnow().date())
+        db.session.remove()
+    assert start is not None
+    return start
+
+
+def closed_round(app: Flask, back: int = 2) -> date:
+    """The start of the round ``back`` rounds (of four weeks) before the current one: closed more
+    than a day ago, so its figures are out, whatever day the tests run on."""
+    return current_round(app) - timedelta(weeks=4 * back)
+
+
 @pytest.fixture
 def groups(app: Flask, pulse: dict[str, int], make_user: Callable[..., User]) -> dict[str, Any]:
     """6 executives, 7 managers (one team each), 12 employees in three functions."""
@@ -250,9 +268,10 @@ def results_page(app: Flask, user: User, query: str = "") -> str:
 def test_executives_see_the_gap_with_small_groups_suppressed(
     app: Flask, groups: dict[str, Any]
 ) -> None:
-    answer_as(app, groups["executives"], {"strategic": 5, "paid-own-tools": 0})
-    answer_as(app, groups["managers"], {"strategic": 4, "paid-own-tools": 1})
-    answer_as(app, groups["employees"], {"strategic": 2, "paid-own-tools": 1})
+    day = closed_round(app)
+    answer_as(app, groups["executives"], {"strategic": 5, "paid-own-tools": 0}, day)
+    answer_as(app, groups["managers"], {"strategic": 4, "paid-own-tools": 1}, day)
+    answer_as(app, groups["employees"], {"strategic": 2, "paid-own-tools": 1}, day)
     body = results_page(app, groups["executives"][0])
     assert "25 people answered the round" in body
     row = body.split('data-question="strategic"')[1].split("</tr>")[0]
@@ -273,9 +292,10 @@ def test_executives_see_the_gap_with_small_groups_suppressed(
 def test_a_small_group_is_suppressed_and_cannot_be_subtracted(
     app: Flask, groups: dict[str, Any]
 ) -> None:
-    answer_as(app, groups["executives"], {"strategic": 5})
-    answer_as(app, groups["managers"][:3], {"strategic": 1})
-    answer_as(app, groups["employees"], {"strategic": 2})
+    day = closed_round(app)
+    answer_as(app, groups["executives"], {"strategic": 5}, day)
+    answer_as(app, groups["managers"][:3], {"strategic": 1}, day)
+    answer_as(app, groups["employees"], {"strategic": 2}, day)
     body = results_page(app, groups["executives"][0])
     row = body.split('data-question="strategic"')[1].split("</tr>")[0]
     cells = {part.split('"')[0]: part for part in row.split('data-group="')[1:]}
@@ -288,9 +308,10 @@ def test_a_small_group_is_suppressed_and_cannot_be_subtracted(
 
 
 def test_the_threshold_is_configurable(app: Flask, groups: dict[str, Any]) -> None:
-    answer_as(app, groups["executives"], {"strategic": 5})
-    answer_as(app, groups["managers"][:3], {"strategic": 1})
-    answer_as(app, groups["employees"], {"strategic": 2})
+    day = closed_round(app)
+    answer_as(app, groups["executives"], {"strategic": 5}, day)
+    answer_as(app, groups["managers"][:3], {"strategic": 1}, day)
+    answer_as(app, groups["employees"], {"strategic": 2}, day)
     body = results_page(app, groups["executives"][0])
     row = body.split('data-question="strategic"')[1].split("</tr>")[0]
     assert "1.00 <small>(n=3)</small>" in row and "fewer than" not in row
@@ -339,7 +360,7 @@ def test_results_are_for_executives_and_admins(
         assert client.get("/pulse/results").status_code == 403
     admin = make_user(is_admin=True)
     assert "No rounds answered yet" in results_page(app, admin)
-    answer_as(app, groups["employees"], {})
+    answer_as(app, groups["employees"], {}, closed_round(app))
     assert "The perception gap" in results_page(app, admin)
 
 
@@ -348,26 +369,150 @@ def test_results_over_rounds_and_a_constant_statement_count(
     groups: dict[str, Any],
     count_statements: Callable[[], Any],
 ) -> None:
-    with app.app_context():
-        the_pulse = db.session.scalar(select(Pulse))
-        assert the_pulse is not None
-        today = utcnow().date()
-        current = round_start(the_pulse, today)
-        assert current is not None
-        from datetime import timedelta
-
-        earlier = current - timedelta(weeks=4)
-        db.session.remove()
-    answer_as(app, groups["employees"], {"have-training": 2}, earlier)
+    older, earlier, current = closed_round(app, 3), closed_round(app, 2), current_round(app)
+    answer_as(app, groups["employees"], {"have-training": 2}, older)
     client = app.test_client()
     assert login(client, groups["executives"][0].email).status_code == 302
     with count_statements() as first:
         assert client.get("/pulse/results").status_code == 200
-    answer_as(app, groups["employees"] + groups["managers"], {"have-training": 4})
+    answer_as(app, groups["employees"] + groups["managers"], {"have-training": 4}, earlier)
+    answer_as(app, groups["managers"], {"have-training": 1}, current)
     with count_statements() as second:
         body = client.get("/pulse/results").get_data(as_text=True)
     assert first.count == second.count <= 10, (first.count, second.count)
     assert "Over time" in body
-    assert earlier.strftime("%d %b %Y") in body and current.strftime("%d %b %Y") in body
-    older = client.get(f"/pulse/results?round={earlier.isoformat()}").get_data(as_text=True)
-    assert "12 people answered the round" in older
+    assert older.strftime("%d %b %Y") in body and earlier.strftime("%d %b %Y") in body
+    # The open round is listed (how many answered, in steps) but none of its figures is shown.
+    assert f"{current.strftime('%d %b %Y')} (at least 5 answered so far)" in body
+    assert "1.00" not in body
+    older_page = client.get(f"/pulse/results?round={older.isoformat()}").get_data(as_text=True)
+    assert "12 people answered the round" in older_page
+
+
+def without_tokens(body: str) -> str:
+    """A page minus what differs between any two requests (the logout form's CSRF token)."""
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", body)
+
+
+def test_one_more_answer_in_an_open_round_changes_nothing_an_executive_sees(
+    app: Flask, pulse: dict[str, int], groups: dict[str, Any]
+) -> None:
+    """The tester's differencing attack: read the open round, let exactly one person answer, read
+    again. Any difference (a mean, a share, an n=) would give that person's answers away."""
+    others = groups["executives"] + groups["managers"] + groups["employees"][:-2]
+    answer_as(app, others, {"strategic": 4, "paid-own-tools": 0})  # 23 people
+    executive = app.test_client()
+    assert login(executive, groups["executives"][0].email).status_code == 302
+    urls = ["/pulse/results", f"/pulse/results?round={current_round(app).isoformat()}"]
+    before = [without_tokens(page(executive, url)) for url in urls]
+
+    target = app.test_client()
+    assert login(target, groups["employees"][-2].email).status_code == 302
+    assert post(target, "/pulse/ai-at-work", answers_form(pulse, value=1, yes=1)).status_code == 302
+    assert sum(counts(app).values()) == 24 * 6  # the answer was counted
+
+    after = [without_tokens(page(executive, url)) for url in urls]
+    assert after == before
+    assert "At least 20 people have answered the round" in after[0]
+    assert "(n=" not in after[0] and "4.00" not in after[0] and "% yes" not in after[0]
+
+
+def participation_removed(body: str) -> str:
+    """A results page minus the only thing an open round shows: how many people answered."""
+    body = re.sub(r'<p id="participants">.*?</p>', "", without_tokens(body))
+    return re.sub(r"\((fewer than|at least) \d+ answered so far\)", "", body)
+
+
+def figures(body: str) -> str:
+    """The figures of the selected round: the gap, the spread, by function, over time."""
+    return body.split('id="gap-table"')[1].split('id="calibration-table"')[0]
+
+
+def test_an_open_round_shows_how_many_answered_in_steps_of_the_minimum_group(
+    app: Flask, groups: dict[str, Any]
+) -> None:
+    """Answers arrive one at a time: the page changes only when a step of five completes, and
+    then only in how many people answered (never a figure of the open round)."""
+    executive = app.test_client()
+    assert login(executive, groups["executives"][0].email).status_code == 302
+    bodies = []
+    for person in groups["employees"]:
+        answer_as(app, [person], {"strategic": 5})
+        bodies.append(page(executive, "/pulse/results"))
+    assert len({without_tokens(body) for body in bodies[:4]}) == 1
+    assert "Fewer than 5 people have answered the round" in bodies[3]
+    assert len({without_tokens(body) for body in bodies[4:9]}) == 1
+    assert "At least 5 people have answered the round" in bodies[4]
+    assert "At least 10 people have answered the round" in bodies[9]
+    assert len({participation_removed(body) for body in bodies}) == 1
+    assert "(n=" not in bodies[-1] and "5.00" not in bodies[-1]
+
+
+def test_a_closed_round_shows_its_final_figures(
+    app: Flask,
+    pulse: dict[str, int],
+    groups: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    start = current_round(app)
+    answer_as(app, groups["executives"], {"strategic": 5})
+    answer_as(app, groups["employees"], {"strategic": 2})
+    with app.app_context():
+        the_pulse = db.session.scalar(select(Pulse))
+        assert the_pulse is not None
+        released_on = figures_on(the_pulse, start)
+        db.session.remove()
+    assert released_on is not None
+    executive = app.test_client()
+    assert login(executive, groups["executives"][0].email).status_code == 302
+
+    # The day the round closes, an answer sent in its last second may still be on its way.
+    monkeypatch.setattr("lms.pulse.views.today", lambda: released_on - timedelta(days=1))
+    closing = page(executive, "/pulse/results")
+    assert "At least 15 people have answered the round" in closing
+    assert "It was open until" in closing
+    assert f"its figures appear on <strong>{released_on.strftime('%d %B %Y')}</strong>" in closing
+    assert "(n=" not in closing
+
+    monkeypatch.setattr("lms.pulse.views.today", lambda: released_on)
+    final = page(executive, "/pulse/results")
+    assert "18 people answered the round" in final
+    row = final.split('data-question="strategic"')[1].split("</tr>")[0]
+    assert "5.00 <small>(n=6)</small>" in row and "2.00 <small>(n=12)</small>" in row
+    assert "+3.00" in row
+
+    # Answering now counts in the next round; the closed round's figures stay as they are.
+    manager = app.test_client()
+    assert login(manager, groups["managers"][0].email).status_code == 302
+    assert post(manager, "/pulse/ai-at-work", answers_form(pulse)).status_code == 302
+    again = page(executive, f"/pulse/results?round={start.isoformat()}")
+    assert figures(again) == figures(final)
+    assert "18 people answered the round" in again
+    assert "(fewer than 5 answered so far)" in again  # the new round, listed without figures
+
+
+def test_a_round_that_never_closes_shows_no_figures(app: Flask, groups: dict[str, Any]) -> None:
+    with app.app_context():
+        the_pulse = db.session.scalar(select(Pulse))
+        assert the_pulse is not None
+        the_pulse.every_unit, the_pulse.every_count = "once", 0
+        db.session.commit()
+        db.session.remove()
+    answer_as(app, groups["employees"], {"strategic": 2})
+    body = results_page(app, groups["executives"][0])
+    assert "At least 10 people have answered the round" in body
+    assert "single round that never closes, so its figures are not shown" in body
+    assert "(n=" not in body and "2.00" not in body
+
+
+def test_the_release_rule() -> None:
+    weekly = Pulse(opens_on=date(2025, 1, 6), every_unit="weeks", every_count=4)
+    assert figures_on(weekly, date(2025, 1, 6)) == date(2025, 2, 4)  # closes 3 Feb, +1 day
+    assert not figures_released(weekly, date(2025, 1, 6), date(2025, 2, 3))
+    assert figures_released(weekly, date(2025, 1, 6), date(2025, 2, 4))
+    monthly = Pulse(opens_on=date(2025, 1, 31), every_unit="months", every_count=1)
+    assert figures_on(monthly, date(2025, 1, 31)) == date(2025, 3, 1)  # closes 28 Feb
+    once = Pulse(opens_on=date(2025, 1, 6), every_unit="once", every_count=0)
+    assert figures_on(once, date(2025, 1, 6)) is None
+    assert not figures_released(once, date(2025, 1, 6), date(2999, 1, 1))
+    assert [answered_in_steps(n, 5) for n in range(12)] == [0] * 5 + [5] * 5 + [10] * 2

@@ -1,10 +1,13 @@
 """What executives see of a pulse: groups side by side, over time, and self-rated vs measured.
 
-Every figure comes from aggregates (answer counts, SQL averages). Suppression: a cell with fewer
-than ``minimum`` respondents (``LMS_PULSE_MIN_GROUP``, default 5) is shown as "fewer than N", and,
-within one breakdown, cells are hidden together until the hidden ones hold nobody or at least
-``minimum`` people (complementary suppression), so a small group cannot be worked out by
-subtracting the visible groups from a total.
+Every figure comes from aggregates (answer counts, SQL averages). Release: the figures of a round
+are read and shown only once the round is closed for good (lms.pulse.release); before that only
+how many people answered, in steps of ``minimum``, so nobody can read the page, wait for one
+colleague to answer, read it again and subtract. Suppression: a cell with fewer than ``minimum``
+respondents (``LMS_PULSE_MIN_GROUP``, default 5) is shown as "fewer than N", and, within one
+breakdown, cells are hidden together until the hidden ones hold nobody or at least ``minimum``
+people (complementary suppression), so a small group cannot be worked out by subtracting the
+visible groups from a total.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from lms.pulse.models import (
     PulseParticipation,
     PulseQuestion,
 )
+from lms.pulse.release import answered_in_steps, figures_on, figures_released, last_day
 from lms.pulse.service import values_for
 
 GROUP_LABELS = {"executive": "Executives", "manager": "Managers", "employee": "Employees"}
@@ -123,18 +127,41 @@ class CalibrationRow:
         return self.self_rated - self.measured
 
 
+@dataclass(frozen=True)
+class RoundSummary:
+    """A round as the results page lists it."""
+
+    start: date
+    # Exact once the figures are released; until then rounded down to a multiple of the minimum
+    # group, so one more answer does not show (lms.pulse.release).
+    answered: int
+    released: bool
+    still_open: bool  # can still be answered
+    last_day: date | None  # the last day it can be answered; None: the round never closes
+    figures_on: date | None  # when the figures are shown; None: the round never closes
+
+
 @dataclass
 class PulseResults:
     pulse: Pulse
-    rounds: list[tuple[date, int]]  # round start, participants
-    selected: date | None
-    participants: int
-    questions: list[QuestionResult]
-    trend: list[TrendRow]
+    rounds: list[RoundSummary]  # oldest first
+    selected: RoundSummary | None
+    questions: list[QuestionResult]  # empty unless the selected round is released
+    trend: list[TrendRow]  # released rounds only
     functions: list[str]
     by_function: list[FunctionRow]
     calibration: list[CalibrationRow]
     minimum: int
+
+    @property
+    def released_rounds(self) -> list[RoundSummary]:
+        return [summary for summary in self.rounds if summary.released]
+
+    @property
+    def later_unreleased(self) -> list[RoundSummary]:
+        """Rounds after the selected one whose figures are not shown yet."""
+        after = self.selected.start if self.selected else date.min
+        return [s for s in self.rounds if not s.released and s.start > after]
 
 
 def results_pulses(session: DbSession) -> list[Pulse]:
@@ -142,41 +169,116 @@ def results_pulses(session: DbSession) -> list[Pulse]:
 
 
 def pulse_results(
-    session: DbSession, pulse: Pulse, selected: date | None, minimum: int
+    session: DbSession, pulse: Pulse, wanted: date | None, minimum: int, today: date
 ) -> PulseResults:
-    """Five statements, whatever the number of respondents and rounds."""
-    questions = list(
+    """At most five statements, whatever the number of respondents and rounds.
+
+    Answer counts are read for released rounds only (lms.pulse.release): figures of a round that
+    can still change never leave the database.
+    """
+    questions = pulse_questions(session, pulse)
+    rounds = round_summaries(session, pulse, minimum, today)
+    selected = choose_round(rounds, wanted)
+    released = [summary.start for summary in rounds if summary.released]
+    shown = selected.start if selected is not None and selected.released else None
+    by_group = counts_by_group(session, pulse, released)
+    by_function = counts_by_function(session, pulse, shown) if shown is not None else {}
+
+    groups = list(RESPONDENT_GROUPS)
+    current = [
+        QuestionResult(q, breakdown(q.kind, by_group.get((shown, q.id), {}), groups, minimum))
+        for q in questions
+        if shown is not None
+    ]
+    trend = [
+        TrendRow(
+            q,
+            [
+                (start, breakdown(q.kind, by_group.get((start, q.id), {}), groups, minimum))
+                for start in released
+            ],
+        )
+        for q in questions
+    ]
+    functions = answered_functions(by_function)
+    function_rows = [
+        FunctionRow(q, breakdown(q.kind, by_function.get(q.id, {}), functions, minimum))
+        for q in questions
+        if shown is not None
+    ]
+    return PulseResults(
+        pulse=pulse,
+        rounds=rounds,
+        selected=selected,
+        questions=current,
+        trend=trend,
+        functions=functions,
+        by_function=function_rows,
+        calibration=calibration(session, minimum),
+        minimum=minimum,
+    )
+
+
+def pulse_questions(session: DbSession, pulse: Pulse) -> list[PulseQuestion]:
+    return list(
         session.scalars(
             select(PulseQuestion)
             .where(PulseQuestion.pulse_id == pulse.id)
             .order_by(PulseQuestion.retired_at.is_not(None), PulseQuestion.position)
         )
     )
-    rounds = [
-        (start, n)
-        for start, n in session.execute(
-            select(PulseParticipation.round_start, func.count(PulseParticipation.id))
-            .where(PulseParticipation.pulse_id == pulse.id)
-            .group_by(PulseParticipation.round_start)
-            .order_by(PulseParticipation.round_start)
-        ).all()
-    ]
-    starts = [start for start, _ in rounds]
-    if selected not in starts:
-        selected = starts[-1] if starts else None
-    total = func.sum(PulseAnswerCount.count)
+
+
+def round_summaries(
+    session: DbSession, pulse: Pulse, minimum: int, today: date
+) -> list[RoundSummary]:
+    """Every round anyone answered, with how many people answered it (in steps while open)."""
+    summaries = []
+    for start, n in session.execute(
+        select(PulseParticipation.round_start, func.count(PulseParticipation.id))
+        .where(PulseParticipation.pulse_id == pulse.id)
+        .group_by(PulseParticipation.round_start)
+        .order_by(PulseParticipation.round_start)
+    ).all():
+        released = figures_released(pulse, start, today)
+        answered = int(n) if released else answered_in_steps(int(n), minimum)
+        until = last_day(pulse, start)
+        still_open = until is None or today <= until
+        summaries.append(
+            RoundSummary(start, answered, released, still_open, until, figures_on(pulse, start))
+        )
+    return summaries
+
+
+def choose_round(rounds: list[RoundSummary], wanted: date | None) -> RoundSummary | None:
+    """The round asked for, else the latest one with figures, else the latest one."""
+    for summary in rounds:
+        if summary.start == wanted:
+            return summary
+    released = [summary for summary in rounds if summary.released]
+    if released:
+        return released[-1]
+    return rounds[-1] if rounds else None
+
+
+def counts_by_group(
+    session: DbSession, pulse: Pulse, starts: list[date]
+) -> dict[tuple[date, int], dict[str, dict[int, int]]]:
+    """(round, question) -> group -> value -> count, for the given rounds only."""
     by_group: dict[tuple[date, int], dict[str, dict[int, int]]] = defaultdict(
         lambda: defaultdict(dict)
     )
+    if not starts:
+        return by_group
     for start, question_id, group, value, n in session.execute(
         select(
             PulseAnswerCount.round_start,
             PulseAnswerCount.question_id,
             PulseAnswerCount.respondent_group,
             PulseAnswerCount.value,
-            total,
+            func.sum(PulseAnswerCount.count),
         )
-        .where(PulseAnswerCount.pulse_id == pulse.id)
+        .where(PulseAnswerCount.pulse_id == pulse.id, PulseAnswerCount.round_start.in_(starts))
         .group_by(
             PulseAnswerCount.round_start,
             PulseAnswerCount.question_id,
@@ -185,65 +287,40 @@ def pulse_results(
         )
     ).all():
         by_group[(start, question_id)][group][value] = int(n or 0)
-    by_function: dict[int, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    if selected is not None:
-        for question_id, function, value, n in session.execute(
-            select(
-                PulseAnswerCount.question_id,
-                PulseAnswerCount.job_function,
-                PulseAnswerCount.value,
-                total,
-            )
-            .where(PulseAnswerCount.pulse_id == pulse.id, PulseAnswerCount.round_start == selected)
-            .group_by(
-                PulseAnswerCount.question_id, PulseAnswerCount.job_function, PulseAnswerCount.value
-            )
-        ).all():
-            by_function[question_id][function][value] = int(n or 0)
+    return by_group
 
-    groups = list(RESPONDENT_GROUPS)
-    current = [
-        QuestionResult(q, breakdown(q.kind, by_group.get((selected, q.id), {}), groups, minimum))
-        for q in questions
-        if selected is not None
-    ]
-    trend = [
-        TrendRow(
-            q,
-            [
-                (start, breakdown(q.kind, by_group.get((start, q.id), {}), groups, minimum))
-                for start in starts
-            ],
+
+def counts_by_function(
+    session: DbSession, pulse: Pulse, start: date
+) -> dict[int, dict[str, dict[int, int]]]:
+    """question -> job function -> value -> count, for one round."""
+    by_function: dict[int, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for question_id, function, value, n in session.execute(
+        select(
+            PulseAnswerCount.question_id,
+            PulseAnswerCount.job_function,
+            PulseAnswerCount.value,
+            func.sum(PulseAnswerCount.count),
         )
-        for q in questions
-    ]
-    functions = sorted(
-        {
-            name
-            for counts in by_function.values()
-            for name, values in counts.items()
-            if sum(values.values())
-        },
-        key=lambda name: list(JOB_FUNCTIONS).index(name) if name in JOB_FUNCTIONS else 99,
-    )
-    function_rows = [
-        FunctionRow(q, breakdown(q.kind, by_function.get(q.id, {}), functions, minimum))
-        for q in questions
-        if selected is not None
-    ]
-    participants = dict(rounds).get(selected, 0) if selected is not None else 0
-    return PulseResults(
-        pulse=pulse,
-        rounds=rounds,
-        selected=selected,
-        participants=participants,
-        questions=current,
-        trend=trend,
-        functions=functions,
-        by_function=function_rows,
-        calibration=calibration(session, minimum),
-        minimum=minimum,
-    )
+        .where(PulseAnswerCount.pulse_id == pulse.id, PulseAnswerCount.round_start == start)
+        .group_by(
+            PulseAnswerCount.question_id, PulseAnswerCount.job_function, PulseAnswerCount.value
+        )
+    ).all():
+        by_function[question_id][function][value] = int(n or 0)
+    return by_function
+
+
+def answered_functions(by_function: Mapping[int, Mapping[str, Mapping[int, int]]]) -> list[str]:
+    """The job functions anyone answered in, in the usual order."""
+    names = {
+        name
+        for counts in by_function.values()
+        for name, values in counts.items()
+        if sum(values.values())
+    }
+    order = list(JOB_FUNCTIONS)
+    return sorted(names, key=lambda name: order.index(name) if name in order else len(order))
 
 
 def calibration(session: DbSession, minimum: int) -> list[CalibrationRow]:

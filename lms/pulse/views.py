@@ -138,7 +138,7 @@ def results() -> Any:
         selected = date.fromisoformat(request.args.get("round", ""))
     except ValueError:
         selected = None
-    result = pulse_results.pulse_results(db.session, pulse, selected, minimum_group())
+    result = pulse_results.pulse_results(db.session, pulse, selected, minimum_group(), today())
     return render_template(
         "pulse/results.html",
         pulses=pulses,
@@ -154,9 +154,10 @@ def results() -> Any:
 
 
 def _charts(result: pulse_results.PulseResults) -> dict[int, Any]:
-    """A line chart per question: each group's mean per round (suppressed rounds left out)."""
+    """A line chart per question: each group's mean per released round (suppressed cells left
+    out)."""
     charts = {}
-    labels = [start.strftime("%d %b %y") for start, _ in result.rounds]
+    labels = [summary.start.strftime("%d %b %y") for summary in result.released_rounds]
     for row in result.trend:
         yes_no = row.question.kind == "yes-no"
         series = []
