@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 
+from lms.assessment.cli import quiz_cli
 from lms.assignments.cli import reminders_cli
 from lms.extensions import db
 from lms.org.cli import run_demo_insights, snapshots_cli
@@ -28,6 +29,7 @@ lms_cli.add_command(org_cli)
 lms_cli.add_command(reminders_cli)
 lms_cli.add_command(snapshots_cli)
 lms_cli.add_command(summaries_cli)
+lms_cli.add_command(quiz_cli)
 
 
 def register_cli(app: Flask) -> None:
@@ -141,18 +143,24 @@ lms_cli.add_command(courses_cli)
 
 @courses_cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def check_courses_command(paths: tuple[Path, ...]) -> None:
+@click.option("--strict", is_flag=True, help="Treat the assessment checks' warnings as errors.")
+def check_courses_command(paths: tuple[Path, ...], strict: bool) -> None:
     """Validate courses (default: all of courses/, badges included) and print every problem as
-    file:line: message."""
+    file:line: message; the assessment checks as file:line: rule-id: message."""
     from lms.recognition.publish import load_tree
 
     tree = load_tree(list(paths), Path(current_app.config["COURSES_DIR"]))
     courses, problems = tree.courses, tree.problems
     for problem in problems:
         click.echo(str(problem))
+    for finding in tree.assessment.warnings:
+        click.echo(str(finding))
+    for finding in tree.assessment.allowed:
+        click.echo(f"{finding} - allowed: {finding.allowed}")
     pulse_problems = check_pulses(Path(current_app.config["COURSES_DIR"])) if not paths else 0
-    if problems or pulse_problems:
-        click.echo(f"{len(problems) + pulse_problems} problem(s).", err=True)
+    warnings = len(tree.assessment.warnings) if strict else 0
+    if problems or pulse_problems or warnings:
+        click.echo(f"{len(problems) + pulse_problems + warnings} problem(s).", err=True)
         sys.exit(1)
     modules = sum(len(course.modules) for course in courses)
     questions = sum(len(course.questions) for course in courses)

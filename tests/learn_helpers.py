@@ -30,7 +30,7 @@ from lms.extensions import db
 from lms.learn.models import Attempt, AttemptAnswer, Enrolment
 from lms.learn.quiz import option_order_of
 from lms.people.models import User
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 
 FEEDBACK_SENTINEL = "ZQFB"
 EXPLANATION_SENTINEL = "ZQEXPL"
@@ -365,3 +365,11 @@ def enrolment(app: Flask, user: User, slug: str) -> Enrolment | None:
             db.session.expunge(row)
         db.session.remove()
     return row
+
+
+def client_for(app: Flask, user: User) -> FlaskClient:
+    """A fresh client logged in as ``user`` (for tests with several people at once)."""
+    client = app.test_client()
+    response = login(client, user.email)
+    assert response.status_code == 302
+    return client

@@ -41,7 +41,7 @@ from tests.badge_helpers import (
 from tests.conftest import login, row_count
 from tests.learn_helpers import (
     CourseSpec,
-    answers_for,
+    answer_key,
     assign,
     complete_modules,
     enrol,
@@ -340,7 +340,7 @@ def test_the_award_shares_the_learning_transaction(
     enrol(client, "alpha")
     complete_modules(client, app, spec)
     attempt_id = start_quiz(client, "alpha")
-    answers = {int(k[1:]): [v] for k, v in answers_for(app, attempt_id).items()}
+    answers = {qid: [key] for qid, key in answer_key(app, attempt_id).items()}
     with app.app_context():
         person = db.session.get(User, learner.id)
         attempt = db.session.get(Attempt, attempt_id)

@@ -616,7 +616,7 @@ def test_concurrent_service_submissions_of_one_attempt_score_once(
     client = logged_in(learner)
     quiz_ready(app, publish, client)
     attempt_id = start_quiz(client, SLUG)
-    answers = {int(k[1:]): [v] for k, v in answers_for(app, attempt_id).items()}
+    answers = {qid: [key] for qid, key in answer_key(app, attempt_id).items()}
 
     def score(_index: int) -> str:
         with app.app_context():
@@ -657,7 +657,7 @@ def test_a_stale_copy_of_an_attempt_cannot_be_scored_again(
     client = logged_in(learner)
     quiz_ready(app, publish, client)
     attempt_id = start_quiz(client, SLUG)
-    answers = {int(k[1:]): [v] for k, v in answers_for(app, attempt_id).items()}
+    answers = {qid: [key] for qid, key in answer_key(app, attempt_id).items()}
     with app.app_context():
         engine = db.engine
     from sqlalchemy.orm import Session

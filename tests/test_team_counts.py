@@ -30,7 +30,7 @@ BOUNDS = {
     "people": 3,
     "people filtered and sorted": 3,
     "people sub-team page 2": 4,
-    "person": 6,
+    "person": 8,  # + extra attempts granted, + whether a time accommodation exists
     "export": 2,
     "export filtered": 2,
 }

@@ -4,11 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from lms.admin.forms import ActionForm, ImportForm, PersonForm
 from lms.extensions import db
+from lms.learn.forms import AccommodationForm, GrantAttemptForm
+from lms.learn.grants import (
+    GrantError,
+    accommodation_choice,
+    accommodation_of,
+    course_slugs,
+    grants_for,
+    set_accommodation,
+)
 from lms.people.admin import PersonChanges, search_people, update_person
 from lms.people.importer import OrgImportError, import_org_chart
 from lms.people.models import JOB_FUNCTIONS, User
@@ -68,9 +87,45 @@ def person(user_id: int) -> Any:
             db.session.commit()
             flash(f"Saved {user.name}.", "success")
             return redirect(url_for("admin.person", user_id=user.id))
-    return render_template(
-        "admin/person.html", form=form, person=user, action_form=ActionForm(), link=None
+    return _person_page(form, user, None)
+
+
+def _person_page(form: PersonForm, user: User, link: str | None) -> str:
+    accommodation = accommodation_of(db.session, user.id)
+    accommodation_form = AccommodationForm(
+        choice=accommodation_choice(accommodation),
+        note=accommodation.note if accommodation else "",
     )
+    grant_form = GrantAttemptForm(back="admin")
+    grant_form.course.choices = [SelectChoice(slug, slug) for slug in course_slugs(db.session)]
+    return render_template(
+        "admin/person.html",
+        form=form,
+        person=user,
+        action_form=ActionForm(),
+        link=link,
+        accommodation_form=accommodation_form,
+        grant_form=grant_form,
+        grants=grants_for(db.session, user.id),
+    )
+
+
+@bp.post("/people/<int:user_id>/accommodation")
+def accommodation(user_id: int) -> Any:
+    user = _get_person(user_id)
+    form = AccommodationForm()
+    if not form.validate_on_submit():
+        flash("Not saved: the note is too long, or the choice is not one of the list.", "error")
+        return redirect(url_for("admin.person", user_id=user.id))
+    try:
+        set_accommodation(db.session, current_user, user, form.choice.data, form.note.data or "")
+    except GrantError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"Saved the time accommodation for {user.name}.", "success")
+    return redirect(url_for("admin.person", user_id=user.id))
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -111,13 +166,8 @@ def password_link(user_id: int) -> Any:
     token = issue_password_token(db.session, user, current_app.config["SET_PASSWORD_TOKEN_HOURS"])
     db.session.commit()
     link = url_for("auth.set_password_with_token", token=token, _external=True)
-    return render_template(
-        "admin/person.html",
-        form=PersonForm(obj=user, manager_email=user.manager.email if user.manager else ""),
-        person=user,
-        action_form=form,
-        link=link,
-    )
+    form = PersonForm(obj=user, manager_email=user.manager.email if user.manager else "")
+    return _person_page(form, user, link)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -151,5 +201,3 @@ def import_people() -> Any:
         ),
         status,
     )
-
-

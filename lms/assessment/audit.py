@@ -39,7 +39,7 @@ STRATEGY_NAMES = {
 }
 # Unlimited attempts are simulated up to this many.
 ATTEMPT_CAP = 10
-SIMULATIONS = 4000
+SIMULATIONS = 2000
 
 
 def kind_of(question: QuestionSource) -> str:
@@ -212,3 +212,37 @@ def audit_pool(
             )
         )
     return rows
+
+
+def audit_baseline(
+    questions: Sequence[QuestionSource],
+    strategy: str,
+    rng: random.Random,
+    simulations: int = 2000,
+) -> tuple[float, float]:
+    """The baseline draws one question of each difficulty per area from every live question;
+    the chance that ``strategy`` is placed at level 1 or more, and 2 or more, in the area where
+    it does best."""
+    from datetime import UTC, datetime
+
+    from lms.literacy.model import Evidence, area_level
+
+    by_area: dict[str, dict[int, list[tuple[QuestionSource, float]]]] = {}
+    for question, chance in zip(questions, chances(questions, strategy), strict=True):
+        by_area.setdefault(question.competency, {}).setdefault(question.difficulty, []).append(
+            (question, chance)
+        )
+    now = datetime.now(UTC)
+    worst = (0.0, 0.0)
+    for buckets in by_area.values():
+        one = two = 0
+        for _ in range(simulations):
+            evidence = [
+                Evidence("area", difficulty, rng.random() < rng.choice(items)[1], now)
+                for difficulty, items in buckets.items()
+            ]
+            level = area_level(evidence).level
+            one += level >= 1
+            two += level >= 2
+        worst = max(worst, (one / simulations, two / simulations))
+    return worst

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from lms.assessment.audit import kind_of
-from lms.courses.format import CourseSource
+from lms.courses.format import CourseSource, Problem
 from lms.courses.questions import OptionSource, QuestionSource
 from lms.literacy.model import DIFFICULTY_WEIGHT, RULES
 
@@ -410,3 +410,39 @@ def _reachability(linter: _Linter, courses: list[tuple[str, CourseSource]]) -> N
                     f"more difficulty-{rule.hard_difficulty} questions in this area",
                 )
                 break  # the levels above need more still
+
+
+# ------------------------------------------------------------------------------ for the checkers
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The linter's verdict on some courses: errors block publishing, warnings do not."""
+
+    findings: list[Finding]
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR and not f.allowed]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING and not f.allowed]
+
+    @property
+    def allowed(self) -> list[Finding]:
+        return [f for f in self.findings if f.allowed]
+
+    def problems(self, strict: bool = False) -> list[Problem]:
+        """What stops a publish (with ``strict``, a check): as the parser's problems."""
+        stopping = self.blocking + (self.warnings if strict else [])
+        return [Problem(f.path, f.line, f"{f.rule}: {f.message}") for f in stopping]
+
+
+def assess(courses: Sequence[CourseSource], whole_catalogue: bool) -> Assessment:
+    """Every rule on these courses; the catalogue rules (duplicates across courses,
+    reachability of levels) only when they are the whole catalogue."""
+    findings = [f for course in courses for f in lint_course(course, course.display_root)]
+    if whole_catalogue:
+        findings += lint_catalogue([(course.display_root, course) for course in courses])
+    return Assessment(sorted(findings))

@@ -131,6 +131,7 @@ class CourseSource:
     assets: dict[str, bytes]
     files: dict[str, bytes]
     content_hash: str
+    display_root: str = ""  # how problems name the folder (courses/<slug>, or "" for drafts)
 
     @property
     def questions(self) -> list[QuestionSource]:
@@ -521,6 +522,7 @@ def parse_course(
             assets=assets,
             files=dict(files),
             content_hash=content_hash(files),
+            display_root=root,
         ),
         [],
     )

@@ -9,15 +9,18 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from lms.courses.models import CourseAsset
 from lms.courses.vocabulary import AUDIENCES, COMPETENCIES, LEVELS
 from lms.extensions import db
-from lms.learn import quiz, service
+from lms.learn import grants, quiz, service
 from lms.learn.baseline import record_self_ratings
+from lms.learn.forms import GrantAttemptForm
 from lms.learn.models import Attempt
 from lms.learn.service import CatalogFilters, LearnError
 from lms.navigation import viewer_is_manager
+from lms.people.models import User
 from lms.security import not_found_for
 
 bp = Blueprint("learn", __name__)
@@ -349,3 +352,35 @@ def baseline() -> Any:
         ),
         422 if errors else 200,
     )
+
+
+# ----------------------------------------------------------------- extra attempts (no dead end)
+
+
+@bp.post("/people/<int:user_id>/extra-attempt")
+def grant_extra_attempt(user_id: int) -> Response:
+    """A manager (for their subtree) or an admin grants one more final-quiz attempt."""
+    person = db.session.get(User, user_id)
+    if person is None or not grants.may_act_for(db.session, current_user, user_id):
+        not_found_for(f"extra attempt for user {user_id} outside the granter's scope")
+    form = GrantAttemptForm()
+    form.course.choices = [SelectChoice(slug, slug) for slug in grants.course_slugs(db.session)]
+    back = (
+        url_for("admin.person", user_id=user_id)
+        if form.back.data == "admin" and current_user.is_admin
+        else url_for("team.person", user_id=user_id)
+    )
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(f"Extra attempt not granted: {error}", "error")
+        return redirect(back)
+    try:
+        grants.grant_attempt(db.session, current_user, person, form.course.data, form.reason.data)
+    except grants.GrantError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(f"{person.name} can take the quiz once more.", "success")
+    return redirect(back)

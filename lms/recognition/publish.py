@@ -9,11 +9,12 @@ so a failure anywhere publishes nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
+from lms.assessment.lint import Assessment, assess
 from lms.courses.format import CourseSource, Problem
 from lms.courses.loader import load_courses, read_folder
 from lms.courses.render import render_markdown
@@ -33,6 +34,7 @@ class Tree:
     badges: list[BadgeSource]
     problems: list[Problem]
     with_badges: bool  # whether the badges folder was read (the whole tree or named explicitly)
+    assessment: Assessment = field(default_factory=lambda: Assessment([]))
 
 
 def badges_dir(courses_dir: Path) -> Path:
@@ -84,7 +86,12 @@ def load_tree(paths: list[Path], courses_dir: Path, extra_known: set[str] | None
         problems.extend(badge_problems)
         defined = {name[: -len(".md")] for name in files if name.endswith(".md")}
         problems.extend(_undefined_course_badges(courses, defined, courses_dir))
-    return Tree(courses, badges, problems, with_badges)
+    # The assessment checks run on courses that parsed; the catalogue-wide ones (reachability of
+    # levels, duplicates across courses) only when the whole tree was read.
+    whole = not paths or any(_same(path, courses_dir) for path in paths)
+    assessment = assess(courses, whole_catalogue=whole)
+    problems.extend(assessment.problems())
+    return Tree(courses, badges, problems, with_badges, assessment)
 
 
 def _display(folder: Path) -> str:

@@ -20,9 +20,12 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from wtforms import SelectChoice
 
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.extensions import db
+from lms.learn.forms import GrantAttemptForm
+from lms.learn.grants import accommodation_of, grants_for
 from lms.navigation import viewer_is_manager
 from lms.people.models import JOB_FUNCTIONS, utcnow
 from lms.security import log_denial, not_found_for
@@ -147,6 +150,18 @@ def person(user_id: int) -> Any:
     detail = person_detail(db.session, current_user.id, user_id, utcnow())
     if detail is None:
         not_found_for(f"team person page of user {user_id} outside the org subtree")
+    grant_form = GrantAttemptForm(back="team")
+    grant_form.course.choices = [
+        SelectChoice(c.slug, c.title)
+        for c in detail.courses
+        if c.quiz_attempts and not c.quiz_passed
+    ]
     return render_template(
-        "team/person.html", detail=detail, levels=LEVELS, competencies=COMPETENCIES
+        "team/person.html",
+        detail=detail,
+        levels=LEVELS,
+        competencies=COMPETENCIES,
+        grant_form=grant_form,
+        grants=grants_for(db.session, user_id),
+        has_accommodation=accommodation_of(db.session, user_id) is not None,
     )
