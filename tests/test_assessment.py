@@ -9,6 +9,7 @@ import random
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -63,8 +64,9 @@ def learner(make_user: Callable[..., User]) -> User:
     return make_user(job_function="engineering")
 
 
-def big_pool_course(**quiz: object) -> CourseSpec:
-    spec = sentinel_course(**{"cooldown_minutes": 0, "review": "guarded", **quiz})
+def big_pool_course(**quiz: Any) -> CourseSpec:
+    settings: dict[str, Any] = {"cooldown_minutes": 0, "review": "guarded", **quiz}
+    spec = sentinel_course(SLUG, **settings)
     spec.quiz_pool = [
         QuestionSpec(f"pool-{n}", "evaluating", 1 + n % 3, correct=n % 3) for n in range(6)
     ]

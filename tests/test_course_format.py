@@ -102,7 +102,7 @@ def test_cli_check_passes_a_good_course_and_exits_0(app: Flask, tmp_path: Path) 
         (folder / path).write_bytes(data)
     result = app.test_cli_runner().invoke(args=["lms", "courses", "check", str(folder)])
     assert result.exit_code == 0, result.output
-    assert "OK: 1 course(s), 2 module(s), 3 question(s)." in result.output
+    assert "OK: 1 course(s), 2 module(s), 4 question(s)." in result.output
 
 
 def existing_courses() -> list[str]:
@@ -137,7 +137,7 @@ quiz:
   max_attempts: 3
   cooldown_minutes: 0
   time_limit_minutes: 0
-  review: full
+  review: guarded
 ---
 
 The overview. Start with [the first module](01-first.md).
@@ -201,6 +201,20 @@ Pick both.
   Feedback: No.
 
 Explanation: A and B.
+
+## Question: quiz-source-first
+type: single
+competency: evaluating
+difficulty: 2
+
+Which is checked first?
+
+- [ ] The totals
+  Feedback: Not first.
+- [x] The source
+  Feedback: Yes.
+
+Explanation: The source comes first.
 """,
     }
     return {path: text.encode() for path, text in files.items()}
@@ -211,7 +225,12 @@ def test_the_good_course_parses() -> None:
     assert problems == []
     assert course is not None
     assert [m.slug for m in course.modules] == ["first", "second"]
-    assert [q.slug for q in course.questions] == ["first-check", "second-check", "quiz-one"]
+    assert [q.slug for q in course.questions] == [
+        "first-check",
+        "second-check",
+        "quiz-one",
+        "quiz-source-first",
+    ]
 
 
 def test_split_file_gives_the_lesson_and_questions_of_one_file() -> None:

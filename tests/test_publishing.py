@@ -89,7 +89,7 @@ def test_first_publish_creates_version_1_with_rendered_html_and_source(app: Flas
         assert version.source == {p: d.decode() for p, d in good_course_files().items()}
         assert version.quiz_settings == {
             "pass_mark": 70, "questions": 1, "max_attempts": 3, "cooldown_minutes": 0,
-            "time_limit_minutes": 0, "review": "full",
+            "time_limit_minutes": 0, "review": "guarded",
         }  # fmt: skip
         modules = list(db.session.scalars(select(ModuleVersion).order_by(ModuleVersion.position)))
         assert [m.title for m in modules] == ["First", "Second"]
@@ -98,7 +98,12 @@ def test_first_publish_creates_version_1_with_rendered_html_and_source(app: Flas
         questions = list(
             db.session.scalars(select(QuestionVersion).order_by(QuestionVersion.position))
         )
-        assert [q.question.slug for q in questions] == ["first-check", "second-check", "quiz-one"]
+        assert [q.question.slug for q in questions] == [
+            "first-check",
+            "second-check",
+            "quiz-one",
+            "quiz-source-first",
+        ]
         assert questions[2].module_id is None and questions[2].multiple_answers
         assert questions[0].correct_keys == {"a"}
         db.session.remove()

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from lms.assessment.lint import Assessment, assess
 from lms.authoring.models import CourseDraft
 from lms.courses.format import (
     ASSET_TYPES,
@@ -417,7 +418,24 @@ def discard_draft(session: DbSession, draft: CourseDraft) -> None:
 def validate_draft(
     session: DbSession, draft: CourseDraft, override: tuple[str, str] | None = None
 ) -> tuple[CourseSource | None, list[Problem]]:
-    """Parse the draft exactly as publishing will; ``override`` swaps in unsaved text for a file."""
+    """Parse the draft exactly as publishing will, the assessment checks' errors included (their
+    warnings do not block: see :func:`draft_assessment`); ``override`` swaps in unsaved text."""
+    source, problems = _parse_draft(session, draft, override)
+    if source is None:
+        return None, problems
+    blocking = assess([source], whole_catalogue=False).problems()
+    return (None, blocking) if blocking else (source, [])
+
+
+def draft_assessment(session: DbSession, draft: CourseDraft) -> Assessment:
+    """Every assessment-check finding on a draft that parses (warnings and allowed ones too)."""
+    source, _ = _parse_draft(session, draft, None)
+    return assess([source], whole_catalogue=False) if source is not None else Assessment([])
+
+
+def _parse_draft(
+    session: DbSession, draft: CourseDraft, override: tuple[str, str] | None
+) -> tuple[CourseSource | None, list[Problem]]:
     files = draft_files(draft)
     if override is not None:
         path, text = override

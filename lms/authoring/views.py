@@ -42,6 +42,7 @@ from lms.authoring.service import (
     course_for,
     delete_file,
     discard_draft,
+    draft_assessment,
     draft_asset_hashes,
     draft_files,
     draft_for,
@@ -473,11 +474,14 @@ def validate(draft_id: int) -> Any:
                 "editable": _editable(draft, problem.path),
             }
         )
+    assessment = draft_assessment(db.session, draft) if not problems else None
     return render_template(
         "authoring/validate.html",
         draft=draft,
         problems=problems,
         by_file=by_file,
+        advice=assessment.warnings if assessment else [],
+        allowed=assessment.allowed if assessment else [],
         action_form=ActionForm(formdata=None),
     )
 
