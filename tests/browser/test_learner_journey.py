@@ -29,7 +29,7 @@ from tests.learn_helpers import (
     CourseSpec,
     ModuleSpec,
     QuestionSpec,
-    answer_key,
+    answer_places,
     publish_spec,
 )
 
@@ -102,11 +102,11 @@ def attempt_id(page: Page) -> int:
 def answer(page: Page, app: Flask, right: bool) -> int:
     """Answer every question on the open attempt page, all right or all wrong, and submit."""
     current = attempt_id(page)
-    key = answer_key(app, current)
+    places = answer_places(app, current)
     questions = page.locator("fieldset.question")
-    assert questions.count() == len(key)
-    for question_id, correct in key.items():
-        choice = correct if right else next(letter for letter in "abc" if letter != correct)
+    assert questions.count() == len(places)
+    for question_id, (correct, wrong) in places.items():
+        choice = correct if right else wrong
         page.locator(f'input[name="q{question_id}"][value="{choice}"]').check()
     page.get_by_role("button", name="Submit answers").click()
     page.wait_for_url(f"**/attempts/{current}")

@@ -21,7 +21,7 @@ from lms.openbadges.baking import unbake
 from lms.recognition.models import Badge, BadgeAward
 from tests.browser.conftest import ARTIFACTS, log_in
 from tests.conftest import PASSWORD
-from tests.learn_helpers import CourseSpec, ModuleSpec, QuestionSpec, answer_key, publish_spec
+from tests.learn_helpers import CourseSpec, ModuleSpec, QuestionSpec, answer_places, publish_spec
 from tests.recognition_helpers import make_award, make_badge, revoke_award
 
 pytestmark = pytest.mark.browser
@@ -63,7 +63,7 @@ def pass_the_course(page: Page, app: Flask) -> None:
     page.get_by_role("button", name="Start the quiz").click()
     page.wait_for_url(re.compile(r".*/attempts/\d+$"))
     attempt = int(page.url.rsplit("/", 1)[1])
-    for question_id, correct in answer_key(app, attempt).items():
+    for question_id, (correct, _wrong) in answer_places(app, attempt).items():
         page.locator(f'input[name="q{question_id}"][value="{correct}"]').check()
     page.get_by_role("button", name="Submit answers").click()
     page.wait_for_url(f"**/attempts/{attempt}")
