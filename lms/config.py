@@ -26,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "COURSES_DIR": None,  # defaults to <project>/courses
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "PREFERRED_URL_SCHEME": "http",
+    # Who approves a course version's answers as level evidence: "admin" or "second-author".
+    "EVIDENCE_APPROVAL": "admin",
+    # Question statistics show no figure for a question with fewer answers than this.
+    "ITEM_STATS_MIN_RESPONSES": 30,
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from lms.assessment.audit import kind_of
 from lms.courses.format import CourseSource, Problem
 from lms.courses.questions import OptionSource, QuestionSource
-from lms.literacy.model import DIFFICULTY_WEIGHT, RULES
+from lms.literacy.model import DIFFICULTY_WEIGHT, RULES, SOURCE_CAP, LevelRule
 
 ERROR = "error"
 WARNING = "warning"
@@ -381,35 +381,54 @@ def lint_catalogue(courses: Iterable[tuple[str, CourseSource]]) -> list[Finding]
 
 
 def _reachability(linter: _Linter, courses: list[tuple[str, CourseSource]]) -> None:
-    """For each area, the catalogue must hold twice the evidence each level needs at its
-    difficulty (a quiz draws only part of its pool), answered right."""
-    by_area: dict[str, list[tuple[str, QuestionSource]]] = {}
+    """For each area, someone who answers every question right must reach every level: with
+    each course's weight capped as the level model caps it (SOURCE_CAP), the catalogue must
+    hold what each level needs; and, uncapped, twice the hard evidence it needs (a quiz draws
+    only part of its pool)."""
+    by_area: dict[str, dict[str, list[QuestionSource]]] = {}
     for root, course in courses:
         for question in course.questions:
-            by_area.setdefault(question.competency, []).append((root, question))
-    for area, questions in sorted(by_area.items()):
+            by_area.setdefault(question.competency, {}).setdefault(root, []).append(question)
+    for area, by_course in sorted(by_area.items()):
         for rule in reversed(RULES):  # the lowest level that cannot be reached
-            hard = sum(
-                DIFFICULTY_WEIGHT[q.difficulty]
-                for _, q in questions
-                if q.difficulty >= rule.hard_difficulty
-            )
-            total = sum(DIFFICULTY_WEIGHT[q.difficulty] for _, q in questions)
-            need_hard = rule.min_hard_correct * REACH_MARGIN
-            if hard < need_hard or total < rule.min_correct * REACH_MARGIN:
-                root, question = questions[0]
+            missing = _reach_gap(by_course, rule)
+            if missing:
+                root, questions = next(iter(sorted(by_course.items())))
                 linter.root = root
                 linter.add(
-                    question,
+                    questions[0],
                     "reachability",
-                    f"level {rule.level} (and above) in {area!r} cannot be reached reliably: it "
-                    "needs "
-                    f"{rule.min_hard_correct:g} points of right answers at difficulty "
-                    f"{rule.hard_difficulty}+ and the catalogue holds {hard:g} (at least "
-                    f"{need_hard:g} wanted, as quizzes draw only part of their pools); write "
-                    f"more difficulty-{rule.hard_difficulty} questions in this area",
+                    f"level {rule.level} (and above) in {area!r} cannot be reached reliably: "
+                    f"{missing}",
                 )
                 break  # the levels above need more still
+
+
+def _reach_gap(by_course: dict[str, list[QuestionSource]], rule: LevelRule) -> str:
+    def amount(questions: list[QuestionSource], min_difficulty: int) -> float:
+        return sum(
+            DIFFICULTY_WEIGHT[q.difficulty] for q in questions if q.difficulty >= min_difficulty
+        )
+
+    hard = [amount(qs, rule.hard_difficulty) for qs in by_course.values()]
+    total = [amount(qs, 0) for qs in by_course.values()]
+    capped_hard = sum(min(a, SOURCE_CAP) for a in hard)
+    capped_total = sum(min(a, SOURCE_CAP) for a in total)
+    if sum(hard) < rule.min_hard_correct * REACH_MARGIN:
+        return (
+            f"it needs {rule.min_hard_correct:g} points of right answers at difficulty "
+            f"{rule.hard_difficulty}+ and the catalogue holds {sum(hard):g} (at least "
+            f"{rule.min_hard_correct * REACH_MARGIN:g} wanted, as quizzes draw only part of their "
+            f"pools); write more difficulty-{rule.hard_difficulty} questions in this area"
+        )
+    if capped_hard < rule.min_hard_correct or capped_total < rule.min_correct:
+        return (
+            f"one course counts at most {SOURCE_CAP:g} points towards a level, and the courses "
+            f"with questions in this area give {capped_total:g} of the {rule.min_correct:g} "
+            f"needed ({capped_hard:g} of {rule.min_hard_correct:g} at difficulty "
+            f"{rule.hard_difficulty}+): add questions in this area to another course"
+        )
+    return ""
 
 
 # ------------------------------------------------------------------------------ for the checkers

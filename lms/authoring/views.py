@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -66,7 +67,9 @@ from lms.authoring.service import (
 )
 from lms.courses.format import MODULE_FILE_RE, Problem
 from lms.courses.models import Course
+from lms.courses.vocabulary import COMPETENCIES
 from lms.extensions import db
+from lms.literacy import approval
 from lms.people.models import User
 from lms.security import not_found_for, requires
 
@@ -596,3 +599,56 @@ def publish(draft_id: int) -> Any:
             "success",
         )
     return redirect(url_for("authoring.course", slug=slug))
+
+
+# ------------------------------------------------------------ approving versions as level evidence
+
+
+def _approval_mode() -> str:
+    mode = str(current_app.config.get("EVIDENCE_APPROVAL", "admin"))
+    return mode if mode in approval.MODES else "admin"
+
+
+@bp.get("/approvals")
+def approvals() -> Any:
+    """Versions whose answers do not count towards levels yet, for those who may approve them."""
+    pending = approval.pending_versions(db.session, _me(), _approval_mode())
+    return render_template(
+        "authoring/approvals.html", pending=pending, mode=_approval_mode()
+    )
+
+
+@bp.get("/approvals/<int:version_id>")
+def approval_review(version_id: int) -> Any:
+    version = approval.pending_version(db.session, _me(), version_id, _approval_mode())
+    if version is None:
+        not_found_for(f"version {version_id} is not awaiting this person's approval")
+    return render_template(
+        "authoring/approval.html",
+        version=version,
+        questions=approval.version_questions(db.session, version),
+        competencies=COMPETENCIES,
+        action_form=ActionForm(formdata=None),
+    )
+
+
+@bp.post("/approvals/<int:version_id>")
+def approve(version_id: int) -> Any:
+    version = approval.pending_version(db.session, _me(), version_id, _approval_mode())
+    if version is None:
+        not_found_for(f"version {version_id} is not awaiting this person's approval")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        people = approval.approve_version(db.session, _me(), version, _approval_mode())
+    except approval.ApprovalError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("authoring.approvals"))
+    db.session.commit()
+    flash(
+        f"Approved {version.title} (version {version.number}): its answers now count towards "
+        f"levels; {people} {'person' if people == 1 else 'people'} had answered it already.",
+        "success",
+    )
+    return redirect(url_for("authoring.approvals"))

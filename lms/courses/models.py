@@ -70,9 +70,14 @@ class CourseVersion(db.Model):  # type: ignore[name-defined,misc]
     overview_html: Mapped[str] = mapped_column(Text)
     # The source files (path -> text) for diffs between versions and for editing drafts.
     source: Mapped[dict[str, str]] = mapped_column(JSON)
+    # Answers to this version's questions count as level evidence only once it is approved (by an
+    # admin, or a second author: LMS_EVIDENCE_APPROVAL). Until then learners can take it as usual.
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     course: Mapped[Course] = relationship(foreign_keys=[course_id])
-    published_by: Mapped[User | None] = relationship()
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
     modules: Mapped[list[ModuleVersion]] = relationship(
         back_populates="course_version", order_by="ModuleVersion.position"
     )

@@ -53,8 +53,19 @@ class PublishResult:
 
 
 def publish_course(
-    session: DbSession, source: CourseSource, publisher: User | None, owner: User | None = None
+    session: DbSession,
+    source: CourseSource,
+    publisher: User | None,
+    owner: User | None = None,
+    *,
+    approve: bool | None = None,
 ) -> PublishResult:
+    """Publish ``source`` as the course's next version (nothing when unchanged). Flushes.
+
+    ``approve``: whether its answers count as level evidence straight away. By default they do
+    when an operator publishes (the command line: no ``publisher``) or an admin does; a version
+    an author publishes from the workspace waits for approval (lms.courses.approval).
+    """
     course = session.scalar(select(Course).where(Course.slug == source.slug))
     if course is None:
         course = Course(slug=source.slug, owner=owner or publisher)
@@ -77,6 +88,8 @@ def publish_course(
         content_hash=source.content_hash,
         published_by_id=publisher.id if publisher else None,
         published_at=utcnow(),
+        approved_at=utcnow() if _approved_on_publish(publisher, approve) else None,
+        approved_by_id=publisher.id if publisher and publisher.is_admin else None,
         title=source.title,
         summary=source.summary,
         audience=source.audience,
@@ -190,6 +203,12 @@ def _question_version(
         pin_last=source.pin_last,
         **render_question(source, links),
     )
+
+
+def _approved_on_publish(publisher: User | None, approve: bool | None) -> bool:
+    if approve is not None:
+        return approve
+    return publisher is None or publisher.is_admin
 
 
 def render_question(source: QuestionSource, links: LinkTargets) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from datetime import datetime
 DIFFICULTY_WEIGHT = {1: 1.0, 2: 1.5, 3: 2.0}
 HALF_LIFE_DAYS = 180.0
 PRIOR_WEIGHT = 2.0
+SOURCE_CAP = 10.0
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class Evidence:
     difficulty: int
     correct: bool
     at: datetime
+    # Where the question comes from (a course). The right answers of one source count at most
+    # SOURCE_CAP towards the amounts of the rule table, so no single course lifts a level alone
+    # beyond that. "" = not tied to a source (not capped).
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,15 +86,11 @@ def area_level(items: Iterable[Evidence]) -> AreaLevel:
     share = math.fsum(w for w, i in zip(weighted, evidence, strict=True) if i.correct) / math.fsum(
         weighted
     )
-    correct = math.fsum(a for a, i in zip(amounts, evidence, strict=True) if i.correct)
+    correct = _capped(evidence, amounts, 0)
     score = share * correct / (correct + PRIOR_WEIGHT)
     total = round(math.fsum(amounts), 4)
     for rule in RULES:
-        hard = math.fsum(
-            a
-            for a, i in zip(amounts, evidence, strict=True)
-            if i.correct and i.difficulty >= rule.hard_difficulty
-        )
+        hard = _capped(evidence, amounts, rule.hard_difficulty)
         if (
             score >= rule.min_score
             and correct >= rule.min_correct
@@ -97,6 +98,19 @@ def area_level(items: Iterable[Evidence]) -> AreaLevel:
         ):
             return AreaLevel(rule.level, round(score, 4), total)
     return AreaLevel(0, round(score, 4), total)
+
+
+def _capped(evidence: list[Evidence], amounts: list[float], min_difficulty: int) -> float:
+    """The amount of right answers at or above ``min_difficulty``, each source counting at most
+    ``SOURCE_CAP`` (answers without a source are not capped)."""
+    by_source: dict[str, list[float]] = {}
+    for amount, item in zip(amounts, evidence, strict=True):
+        if item.correct and item.difficulty >= min_difficulty:
+            by_source.setdefault(item.source, []).append(amount)
+    return math.fsum(
+        math.fsum(values) if source == "" else min(math.fsum(values), SOURCE_CAP)
+        for source, values in sorted(by_source.items())
+    )
 
 
 def levels_by_area(items: Iterable[Evidence]) -> dict[str, AreaLevel]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from lms.activity.service import record
-from lms.courses.models import MeasuredDifficulty
+from lms.courses.models import CourseVersion, MeasuredDifficulty, Question, QuestionVersion
 from lms.courses.vocabulary import COMPETENCIES
 from lms.database import DbSession
 from lms.learn.models import AttemptAnswer
@@ -32,14 +32,18 @@ def current_levels(session: DbSession, user_id: int) -> dict[str, LiteracyLevel]
 def recompute_levels(session: DbSession, user_id: int, competencies: set[str]) -> list[Change]:
     """Recompute the given areas (and overall) from all of the person's answers; record changes."""
     now = utcnow()
-    # Only answers that count (a knowledge check's retry is practice), and of those only the
-    # newest to each question: levels come from evidence, not from repetition.
+    # Only answers that count (a knowledge check's retry is practice) to questions of approved
+    # course versions, and of those only the newest to each question: levels come from vouched-for
+    # evidence, not from repetition.
     newest_per_question = (
         select(func.max(AttemptAnswer.id))
+        .join(QuestionVersion, QuestionVersion.id == AttemptAnswer.question_version_id)
+        .join(CourseVersion, CourseVersion.id == QuestionVersion.course_version_id)
         .where(
             AttemptAnswer.user_id == user_id,
             AttemptAnswer.competency.in_(competencies),
             AttemptAnswer.counts.is_(True),
+            CourseVersion.approved_at.is_not(None),
         )
         .group_by(AttemptAnswer.question_id)
     )
@@ -50,13 +54,17 @@ def recompute_levels(session: DbSession, user_id: int, competencies: set[str]) -
             func.coalesce(MeasuredDifficulty.difficulty, AttemptAnswer.difficulty),
             AttemptAnswer.correct,
             AttemptAnswer.answered_at,
+            Question.course_id,  # the source: one course's weight in a level is capped
         )
+        .join(Question, Question.id == AttemptAnswer.question_id)
         .outerjoin(MeasuredDifficulty, MeasuredDifficulty.question_id == AttemptAnswer.question_id)
         .where(AttemptAnswer.id.in_(newest_per_question))
     ).all()
     evidence: dict[str, list[Evidence]] = {competency: [] for competency in competencies}
-    for competency, difficulty, correct, answered_at in answers:
-        evidence[competency].append(Evidence(competency, difficulty, correct, answered_at))
+    for competency, difficulty, correct, answered_at, course_id in answers:
+        evidence[competency].append(
+            Evidence(competency, difficulty, correct, answered_at, f"course:{course_id}")
+        )
     stored = current_levels(session, user_id)
     changes: list[Change] = []
     for competency, items in evidence.items():
