@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from collections.abc import Callable
+from typing import Any, TypeAlias, TypeVar
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, scoped_session
 
 from lms.extensions import db
@@ -50,3 +52,36 @@ def begin_outer_transaction(session: DbSession) -> None:
     dbapi_connection: Any = connection.connection.dbapi_connection
     if dbapi_connection is not None and not dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN")
+
+
+Result = TypeVar("Result")
+# What losing a race looks like: PostgreSQL reports the unique constraint, SQLite a write lock
+# held past the busy timeout or a stale snapshot.
+LOST_RACE = (IntegrityError, OperationalError)
+
+
+def commit_once_despite_races(
+    session: DbSession,
+    work: Callable[[], Result],
+    before_retry: Callable[[], None] | None = None,
+) -> Result:
+    """Run ``work`` and commit. If a concurrent request won a race for the same row (a double
+    click, two tabs), roll back and run ``work`` once more on fresh state, where it finds what the
+    winner wrote (and returns it, or refuses with its own error); a second loss is raised. Errors
+    of ``work`` itself are left to the caller, after a rollback. This is what makes enrolling,
+    marking read, starting a quiz and scoring an attempt happen exactly once."""
+    for tries in range(2):
+        try:
+            result = work()
+            session.commit()
+            return result
+        except LOST_RACE:
+            session.rollback()
+            if tries:
+                raise
+            if before_retry is not None:
+                before_retry()
+        except Exception:
+            session.rollback()
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

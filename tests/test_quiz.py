@@ -20,11 +20,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.routing.converters import NumberConverter
 
 from lms.activity.models import ActivityEvent
 from lms.courses.models import QuestionVersion
+from lms.database import commit_once_despite_races
 from lms.extensions import db
 from lms.learn import quiz
 from lms.learn.models import Attempt, AttemptAnswer, SelfRating
@@ -621,24 +622,18 @@ def test_concurrent_service_submissions_of_one_attempt_score_once(
     def score(_index: int) -> str:
         with app.app_context():
             try:
-                for tries in range(2):
-                    # Each thread: its own app context, session and connection.
+                # Each thread: its own app context, session and connection; the views' own
+                # exactly-once policy (a lost race is retried once on fresh state).
+                def submit() -> None:
                     person = db.session.get(User, learner.id)
                     attempt = db.session.get(Attempt, attempt_id)
                     assert person is not None and attempt is not None
-                    try:
-                        quiz.submit_attempt(db.session, person, attempt, answers)
-                        db.session.commit()
-                        return "scored"
-                    except quiz.AlreadySubmitted:
-                        db.session.rollback()
-                        return "refused"
-                    except (OperationalError, IntegrityError):
-                        # The view's policy: a lost race is retried once and then refused.
-                        db.session.rollback()
-                        if tries:
-                            raise
-                raise AssertionError("unreachable")
+                    quiz.submit_attempt(db.session, person, attempt, answers)
+
+                commit_once_despite_races(db.session, submit)
+                return "scored"
+            except quiz.AlreadySubmitted:
+                return "refused"
             finally:
                 db.session.remove()
 

@@ -7,12 +7,12 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from lms.courses.models import CourseAsset
 from lms.courses.vocabulary import AUDIENCES, COMPETENCIES, LEVELS
+from lms.database import commit_once_despite_races
 from lms.extensions import db
 from lms.learn import grants, quiz, service
 from lms.learn.baseline import record_self_ratings
@@ -89,17 +89,8 @@ def enrol(slug: str) -> Response:
     course, _version = _published_or_404(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    for tries in range(2):
-        try:
-            service.enrol(db.session, current_user, course)
-            db.session.commit()
-            break
-        except (IntegrityError, OperationalError):
-            # A concurrent enrolment (double click, two tabs) won the race on the unique
-            # (user, course) constraint: once more on fresh state, which finds it.
-            db.session.rollback()
-            if tries:
-                raise
+    # A concurrent enrolment (double click, two tabs) may win the unique (user, course) race.
+    commit_once_despite_races(db.session, lambda: service.enrol(db.session, current_user, course))
     flash("You are enrolled. Enjoy the course!", "success")
     return redirect(url_for("learn.course", slug=slug))
 
@@ -137,22 +128,17 @@ def mark_read(slug: str, module_slug: str) -> Response:
     module_version = service.get_module_version(db.session, version, module_slug)
     if module_version is None or not ActionForm().validate_on_submit():
         abort(404 if module_version is None else 400)
-    for tries in range(2):
-        try:
-            service.mark_read(db.session, current_user, course, module_version, module_slug)
-            completed = service.maybe_complete_course(db.session, current_user.id, course, version)
-            db.session.commit()
-            break
-        except LearnError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return redirect(url_for("learn.course", slug=slug))
-        except (IntegrityError, OperationalError):
-            # The same module marked read twice at once (double click): the other request won
-            # the unique (user, module) constraint; once more on fresh state finds its row.
-            db.session.rollback()
-            if tries:
-                raise
+
+    def read() -> bool:
+        service.mark_read(db.session, current_user, course, module_version, module_slug)
+        return service.maybe_complete_course(db.session, current_user.id, course, version)
+
+    try:
+        # The same module marked read twice at once may win the unique (user, module) race.
+        completed = commit_once_despite_races(db.session, read)
+    except LearnError as error:
+        flash(str(error), "error")
+        return redirect(url_for("learn.course", slug=slug))
     if completed:
         flash("Course complete. Well done!", "success")
         return redirect(url_for("learn.course", slug=slug))
@@ -188,21 +174,14 @@ def start_quiz(slug: str) -> Response:
     course, version = _published_or_404(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    for tries in range(2):
-        try:
-            attempt = quiz.start_quiz(db.session, current_user, course, version)
-            attempt_id = attempt.id
-            db.session.commit()
-            break
-        except LearnError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return redirect(url_for("learn.course", slug=slug))
-        except OperationalError:
-            # SQLite: a concurrent start held the write lock past the busy timeout; once more.
-            db.session.rollback()
-            if tries:
-                raise
+    try:
+        # A concurrent start may hold SQLite's write lock past the busy timeout: once more.
+        attempt_id = commit_once_despite_races(
+            db.session, lambda: quiz.start_quiz(db.session, current_user, course, version).id
+        )
+    except LearnError as error:
+        flash(str(error), "error")
+        return redirect(url_for("learn.course", slug=slug))
     return redirect(url_for("learn.attempt", attempt_id=attempt_id))
 
 
@@ -261,22 +240,21 @@ def submit(attempt_id: int) -> Response:
         for question_id in attempt.question_version_ids
     }
     answers = quiz.answers_from_form(db.session, attempt, posted)
-    for tries in range(2):
-        try:
-            result = quiz.submit_attempt(db.session, current_user, attempt, answers)
-            db.session.commit()
-            break
-        except LearnError as error:  # quiz.AlreadySubmitted included
-            db.session.rollback()
-            flash(str(error), "error")
-            return redirect(url_for("learn.attempt", attempt_id=attempt_id))
-        except (OperationalError, IntegrityError):
-            # A concurrent submission of the same attempt won the race (SQLite reports a busy
-            # snapshot, PostgreSQL a constraint): try once more on fresh state, which refuses.
-            db.session.rollback()
-            attempt = _own_attempt(attempt_id)
-            if tries:
-                raise
+    current = [attempt]
+
+    def reload() -> None:
+        current[0] = _own_attempt(attempt_id)
+
+    try:
+        # A concurrent submission of the same attempt may win: once more on fresh state refuses.
+        result = commit_once_despite_races(
+            db.session,
+            lambda: quiz.submit_attempt(db.session, current_user, current[0], answers),
+            reload,
+        )
+    except LearnError as error:  # quiz.AlreadySubmitted included
+        flash(str(error), "error")
+        return redirect(url_for("learn.attempt", attempt_id=attempt_id))
     for change in result.level_changes:
         name = COMPETENCIES.get(change.competency, "Overall AI literacy")
         verb = "rose" if change.new > change.old else "changed"
