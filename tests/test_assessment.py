@@ -336,6 +336,17 @@ def balanced(n: int) -> list[tuple[bool, str]]:
     return [(i == n % 4, t) for i, t in enumerate(texts)]
 
 
+def longest_key_pool() -> str:
+    """Six questions whose right answer is always the longest option."""
+    options = [
+        (True, "Check the figure against the ledger and the source"),
+        (False, "Send it on"),
+        (False, "Ask nobody"),
+        (False, "Guess"),
+    ]
+    return "\n".join(question(f"q-{n}", options) for n in range(6))
+
+
 def lint(quiz_md: str) -> list[str]:
     fillers = [question(f"filler-{n}", balanced(n)) for n in range(3)]
     quiz_md = "\n".join([quiz_md, *fillers])
@@ -359,18 +370,7 @@ def test_a_clean_pool_has_no_findings() -> None:
     [
         (
             "pool-key-longest",
-            "\n".join(
-                question(
-                    f"q-{n}",
-                    [
-                        (True, "Check the figure against the ledger and the source"),
-                        (False, "Send it on"),
-                        (False, "Ask nobody"),
-                        (False, "Guess"),
-                    ],
-                )
-                for n in range(6)
-            ),
+            longest_key_pool(),
         ),
         (
             "key-longest",
@@ -499,18 +499,7 @@ def test_a_longest_option_pool_is_caught_by_the_audit() -> None:
     files = {
         "course.md": GOOD_COURSE.encode(),
         "01-one.md": MODULE.encode(),
-        "quiz.md": "\n".join(
-            question(
-                f"q-{n}",
-                [
-                    (True, "Check the figure against the ledger and the source"),
-                    (False, "Send it on"),
-                    (False, "Ask nobody"),
-                    (False, "Guess"),
-                ],
-            )
-            for n in range(6)
-        ).encode(),
+        "quiz.md": longest_key_pool().encode(),
     }
     course, _ = parse_course("linted", files)
     assert course is not None
