@@ -13,6 +13,14 @@ real literacy model (``LiteracyLevel`` and ``LevelChange``), an activity log (ab
 per person), pulse answers per round (with the perception gap), assignments (some overdue) and a
 weekly snapshot per week.
 
+Answers come from a simple item-response model, so item statistics, levels and dashboards look
+like a real company's (see "The answer model" below): every person has an ability per competency
+area, every question a discrimination, a location (from its difficulty label plus noise), a
+guessing floor and how popular each wrong option is. One shipped question is simulated as an
+ambiguous item (negative discrimination), so the question statistics have something to flag:
+``responsible-ai-use`` / ``confidential-in-approved-tool`` (see ``AMBIGUOUS_ITEMS``). The question
+itself is fine; only the demo's simulated people read it the wrong way.
+
 Deterministic: the same ``--people``, ``--seed`` and day give the same rows. Rows are written with
 multi-row inserts in batches, in one transaction. It refuses to run twice: a marker setting
 (``large_demo``) records what was built; start from an empty database to build another.
@@ -33,8 +41,15 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, Table, func, select, text, update
 
 from lms.activity.models import ActivityEvent
+from lms.assessment.draw import option_order
 from lms.assignments.models import Assignment
-from lms.courses.models import Course, CourseVersion, ModuleVersion, QuestionVersion
+from lms.courses.models import (
+    Course,
+    CourseVersion,
+    ModuleVersion,
+    Question,
+    QuestionVersion,
+)
 from lms.courses.vocabulary import COMPETENCIES
 from lms.database import DbSession
 from lms.extensions import db
@@ -236,6 +251,18 @@ PROFILE_MIX = {
     "manager": [("champion", 0.2), ("steady", 0.4), ("occasional", 0.25), ("dormant", 0.15)],
     "employee": [("champion", 0.1), ("steady", 0.3), ("occasional", 0.3), ("dormant", 0.3)],
 }
+# Where a job function starts ahead of (or behind) its base ability, per competency area.
+FUNCTION_STRENGTHS: dict[str, dict[str, float]] = {
+    "engineering": {"directing": 0.3, "delegation": 0.2, "context": -0.2},
+    "sales": {"delegation": 0.1, "responsible": -0.2},
+    "marketing": {"directing": 0.2, "evaluating": -0.1},
+    "customer-support": {"evaluating": 0.1, "directing": -0.1},
+    "hr": {"responsible": 0.3, "directing": -0.2},
+    "finance": {"evaluating": 0.3, "delegation": -0.1},
+    "operations": {"delegation": 0.2, "foundations": -0.1},
+    "legal": {"responsible": 0.5, "evaluating": 0.2, "directing": -0.3},
+    "leadership": {"leading": 0.4, "context": 0.3},
+}
 # How much people over-rate themselves (the self-rated vs measured gap), by group.
 OVERCONFIDENCE = {"executive": 1.2, "manager": 0.8, "employee": 0.4}
 # Pulse: the mean answer per question key and group (the perception gap); yes/no: P(yes).
@@ -271,11 +298,39 @@ ANSWER_COLUMNS = (
     "correct",
     "answered_at",
     "seconds_taken",
+    "counts",
 )
 
 
 class LargeDemoError(RuntimeError):
     pass
+
+
+# ------------------------------------------------------------------------------ the answer model
+#
+# Whether a simulated person answers an item right is drawn from a three-parameter logistic item
+# response model: P(right) = c + (1 - c) / (1 + exp(-a * (theta - b))), where theta is the person's
+# ability in the item's competency area (see ``History.person``: a general factor shared by all
+# areas, the job function's strengths, the engagement profile, and what they learned since),
+# ``a`` the item's discrimination, ``b`` its location (the author's difficulty label plus per-item
+# noise) and ``c`` the chance of guessing it. A wrong answer picks its options by how tempting each
+# wrong option is (a per-item popularity, some options hardly ever picked), as real distractors do.
+# Item parameters come from the course and question slugs alone: every generated organisation
+# answers the same questions the same way, whatever its seed.
+
+ITEM_DISCRIMINATION = 1.6  # median ``a``; per item times exp(N(0, 0.25))
+ITEM_LOCATION_SHIFT = -0.45  # ``b`` = difficulty label + this + N(0, 0.45)
+ITEM_LOCATION_NOISE = 0.45
+# A deliberately bad item: strong people over-think it and pick the "careful" distractor (its text
+# contains the phrase), weak people take the key at face value, so it discriminates negatively
+# and the question statistics flag it. The shipped question is sound; only the demo's people read
+# it this way. Documented in docs/authoring.md ("Question statistics").
+AMBIGUOUS_ITEMS = {
+    ("responsible-ai-use", "confidential-in-approved-tool"): "removes the customer's name",
+}
+AMBIGUOUS_DISCRIMINATION = -1.6
+AMBIGUOUS_LOCATION = 2.2
+AMBIGUOUS_TRAP_SHARE = 0.8  # of wrong answers to it
 
 
 # ------------------------------------------------------------------------------------ catalogue
@@ -289,11 +344,83 @@ class QuestionInfo:
     difficulty: int
     correct: list[str]
     keys: list[str]
+    slug: str = ""
+    course_slug: str = ""
+    course_id: int = 0
+    multiple: bool = False
+    shuffle: bool = True  # true/false options keep their order
+    pin_last: bool = False
+    texts: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        wrong = next((key for key in self.keys if key not in self.correct), "a")
-        self.right_json = _json(self.correct)  # what a right and a wrong answer chose
-        self.wrong_json = _json([wrong])
+        wrong = [key for key in self.keys if key not in self.correct]
+        self.wrong_keys = wrong or ["a"]
+        items = random.Random(f"item:{self.course_slug}/{self.slug}")  # noqa: S311
+        self.discrimination = ITEM_DISCRIMINATION * math.exp(items.gauss(0, 0.25))
+        self.location = self.difficulty + ITEM_LOCATION_SHIFT + items.gauss(0, ITEM_LOCATION_NOISE)
+        if self.multiple:
+            self.guessing = 0.03  # guessing a whole set of options right is rare
+        else:
+            self.guessing = 1.0 / max(2, len(self.keys))
+        # How tempting each wrong option is: a gamma draw, so some distractors are popular and
+        # some hardly ever picked, as in real items.
+        weights = [items.gammavariate(2.0, 1.0) + 0.1 for _ in self.wrong_keys]
+        self.trap: str | None = None
+        phrase = AMBIGUOUS_ITEMS.get((self.course_slug, self.slug))
+        if phrase is not None:
+            self.discrimination = AMBIGUOUS_DISCRIMINATION
+            self.location = AMBIGUOUS_LOCATION
+            self.trap = next(
+                (key for key in self.wrong_keys if phrase in self.texts.get(key, "")),
+                self.wrong_keys[0],
+            )
+        total = sum(weights)
+        self.cumulative: list[float] = []
+        running = 0.0
+        for weight in weights:
+            running += weight / total
+            self.cumulative.append(running)
+        self.right_json = _json(self.correct)
+        self._chosen_json: dict[tuple[str, ...], str] = {}
+
+    def chance(self, ability: float) -> float:
+        """P(right) for someone of this ability (the 3PL model above)."""
+        logit = max(-30.0, min(30.0, self.discrimination * (ability - self.location)))
+        return self.guessing + (1.0 - self.guessing) * sigmoid(logit)
+
+    def distractor(self, rng: random.Random) -> str:
+        roll = rng.random()
+        for key, bound in zip(self.wrong_keys, self.cumulative, strict=True):
+            if roll < bound:
+                return key
+        return self.wrong_keys[-1]
+
+    def wrong_answer(self, rng: random.Random) -> list[str]:
+        """What a wrong answer chose: a tempting distractor; for choose-all questions, the key
+        with one right option missed and/or a distractor ticked too."""
+        if self.trap is not None and rng.random() < AMBIGUOUS_TRAP_SHARE:
+            picked = self.trap
+        else:
+            picked = self.distractor(rng)
+        if not self.multiple:
+            return [picked]
+        chosen = set(self.correct)
+        roll = rng.random()
+        if roll < 0.45 and len(self.correct) > 1:  # missed one right option
+            chosen.discard(self.correct[int(rng.random() * len(self.correct))])
+        elif roll < 0.75 and len(self.correct) > 1:  # missed one and ticked a distractor
+            chosen.discard(self.correct[int(rng.random() * len(self.correct))])
+            chosen.add(picked)
+        else:  # ticked a distractor on top of the right ones
+            chosen.add(picked)
+        return sorted(chosen)
+
+    def chosen_json(self, chosen: list[str]) -> str:
+        key = tuple(chosen)
+        stored = self._chosen_json.get(key)
+        if stored is None:
+            stored = self._chosen_json[key] = _json(chosen)
+        return stored
 
 
 @dataclass
@@ -342,19 +469,16 @@ def load_catalogue(session: DbSession) -> list[CourseInfo]:
             )
         )
 
-        def info(q: QuestionVersion) -> QuestionInfo:
-            return QuestionInfo(
-                q.id,
-                q.question_id,
-                q.competency,
-                q.difficulty,
-                sorted(q.correct_keys),
-                [option["key"] for option in q.options],
-            )
-
+        slugs = dict(
+            session.execute(
+                select(Question.id, Question.slug).where(Question.course_id == course_id)
+            ).all()
+        )
         by_module: dict[int | None, list[QuestionInfo]] = defaultdict(list)
         for q in questions:
-            by_module[q.module_id].append(info(q))
+            by_module[q.module_id].append(
+                question_info(q, course_id, slug, slugs.get(q.question_id, ""))
+            )
         settings = version.quiz_settings or {}
         result.append(
             CourseInfo(
@@ -380,6 +504,24 @@ def load_catalogue(session: DbSession) -> list[CourseInfo]:
             )
         )
     return result
+
+
+def question_info(q: QuestionVersion, course_id: int, course_slug: str, slug: str) -> QuestionInfo:
+    return QuestionInfo(
+        q.id,
+        q.question_id,
+        q.competency,
+        q.difficulty,
+        sorted(q.correct_keys),
+        [option["key"] for option in q.options],
+        slug=slug,
+        course_slug=course_slug,
+        course_id=course_id,
+        multiple=q.multiple_answers,
+        shuffle=q.type != "true-false",
+        pin_last=q.pin_last,
+        texts={option["key"]: option["html"] for option in q.options},
+    )
 
 
 def slug_of(session: DbSession, module_id: int) -> str:
@@ -613,10 +755,12 @@ class Learner:
     person: Person
     profile: str
     ability: dict[str, float]
-    # (started, attempt id, submitted, [(question, correct, answered at)])
-    attempts: list[tuple[datetime, int, datetime, list[tuple[QuestionInfo, bool, datetime]]]] = (
-        field(default_factory=list)
-    )
+    # (started, attempt id, submitted, [(question, correct, answered at, counts)])
+    attempts: list[
+        tuple[datetime, int, datetime, list[tuple[QuestionInfo, bool, datetime, bool]]]
+    ] = field(default_factory=list)
+    # Question versions answered so far: a knowledge check's answer to one of them is practice.
+    answered: set[int] = field(default_factory=set)
 
 
 class History:
@@ -682,9 +826,14 @@ class History:
             ),
         )
 
-    def answer(self, learner: Learner, question: QuestionInfo, bonus: float = 0.0) -> bool:
-        ability = learner.ability.get(question.competency, 0.5)
-        return self.rng.random() < sigmoid(1.6 * (ability + bonus - question.difficulty + 0.6))
+    def answer(
+        self, learner: Learner, question: QuestionInfo, bonus: float = 0.0
+    ) -> tuple[bool, str]:
+        """Right or wrong (the item-response model), and the options chosen, as stored JSON."""
+        ability = learner.ability.get(question.competency, 0.5) + bonus
+        if self.rng.random() < question.chance(ability):
+            return True, question.right_json
+        return False, question.chosen_json(question.wrong_answer(self.rng))
 
     def attempt(
         self,
@@ -702,10 +851,14 @@ class History:
         self.attempt_id += 1
         user_id = learner.person.id
         right = 0
-        given: list[tuple[QuestionInfo, bool, datetime]] = []
+        given: list[tuple[QuestionInfo, bool, datetime, bool]] = []
         for offset, question in enumerate(questions):
-            correct = self.answer(learner, question, bonus)
+            correct, chosen = self.answer(learner, question, bonus)
             right += correct
+            # As lms.learn.quiz does: a knowledge check's answer to a question version this
+            # person answered before is practice, recorded but not evidence.
+            counts = kind != "check" or question.version_id not in learner.answered
+            learner.answered.add(question.version_id)
             answered = at + timedelta(seconds=30 * (offset + 1))
             self.writer.raw(
                 self.answers,
@@ -717,13 +870,14 @@ class History:
                     question.version_id,
                     question.competency,
                     question.difficulty,
-                    question.right_json if correct else question.wrong_json,
+                    chosen,
                     correct,
                     self.writer.stored_time(answered),
                     20 + int(self.rng.random() * 60),
+                    counts,
                 ),
             )
-            given.append((question, correct, answered))
+            given.append((question, correct, answered, counts))
         score = round(100.0 * right / len(questions), 1) if questions else 0.0
         passed = score >= pass_mark
         submitted = at + timedelta(seconds=30 * (len(questions) + 1))
@@ -745,6 +899,13 @@ class History:
                 "passed": passed if kind != "baseline" else None,
                 "pass_mark": pass_mark,
                 "review": "full" if kind != "baseline" else "score",
+                # Options in the order this attempt showed them, shuffled as lms.learn.quiz does.
+                "option_orders": {
+                    str(q.version_id): option_order(q.keys, q.pin_last, self.rng)
+                    if q.shuffle
+                    else list(q.keys)
+                    for q in questions
+                },
             },
         )
         object_type = {"quiz": "quiz", "check": "check"}.get(kind, "baseline")
@@ -790,9 +951,18 @@ class History:
         profile = pick(rng, PROFILE_MIX[group])
         person.profile = profile
         baseline_p, voluntary, propensity, sessions, _ = PROFILES[profile]
+        # Ability per area (theta of the answer model): the function's starting point and
+        # strengths, the engagement profile, a general factor shared by every area (people good
+        # at one area tend to be good at the others, which is what makes items discriminate),
+        # and the area's own part. Completing modules raises it (see take_course).
         base = {"engineering": 1.5, "leadership": 1.3}.get(person.function, 1.0)
         base += {"champion": 0.8, "steady": 0.4, "occasional": 0.0, "dormant": -0.3}[profile]
-        ability = {area: max(0.0, min(3.6, base + rng.gauss(0, 0.6))) for area in COMPETENCIES}
+        base += rng.gauss(0, 0.4)
+        strengths = FUNCTION_STRENGTHS.get(person.function, {})
+        ability = {
+            area: max(0.0, min(3.6, base + strengths.get(area, 0.0) + rng.gauss(0, 0.45)))
+            for area in COMPETENCIES
+        }
         learner = Learner(person, profile, ability)
         joined = max(person.created_at, self.start)
         user_id = person.id
@@ -1072,9 +1242,15 @@ class History:
             touched = set()
             submitted = attempts[-1][2]
             for _, _, _, given in attempts:
-                for question, correct, answered in given:
+                for question, correct, answered, counts in given:
+                    if not counts:
+                        continue  # practice: never level evidence
                     evidence[question.competency][question.question_id] = Evidence(
-                        question.competency, question.difficulty, correct, answered
+                        question.competency,
+                        question.difficulty,
+                        correct,
+                        answered,
+                        f"course:{question.course_id}",  # as lms.literacy.service: capped
                     )
                     touched.add(question.competency)
             changed = []

@@ -103,6 +103,12 @@ def digest(app: Flask) -> dict[str, str]:
                         value = ranks(target)[value]
                     elif column.name == "question_version_ids":
                         value = [ranks("question_versions")[v] for v in value]
+                    elif column.name == "option_orders" and value is not None:
+                        # Keyed by question version id (as a string): ranked like the ids.
+                        value = {
+                            ranks("question_versions")[int(key)]: order
+                            for key, order in value.items()
+                        }
                     elif column.name == "group_key" and value.isdigit():  # a department head
                         value = ranks("users")[int(value)]
                     values.append(value)
