@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from lms.extensions import db
 from lms.openbadges import keys
 from lms.openbadges.service import verify_credential
-from lms.openbadges.urls import url_context
+from lms.openbadges.urls import BaseUrlMissing
 from lms.people.models import utcnow
 
 
@@ -68,8 +68,13 @@ def verify_command(credential_file: Path) -> None:
             token = credential_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise click.ClickException(f"{credential_file}: cannot read ({error})") from error
-    with url_context():
+    try:
         result = verify_credential(db.session, token, utcnow())
+    except BaseUrlMissing as error:
+        raise click.ClickException(
+            "LMS_BASE_URL is not set: credentials are verified against the issuer at that "
+            "address (set it to the site's public address, e.g. https://lms.example.com)."
+        ) from error
     click.echo(json.dumps(result.as_dict(), indent=2))
     if not result.valid:
         click.echo(f"NOT VALID: {result.reason}", err=True)

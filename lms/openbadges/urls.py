@@ -1,42 +1,38 @@
 """Absolute URLs of everything Open Badges documents point at.
 
-The base is ``BASE_URL`` (``LMS_BASE_URL``) when configured, else the host of the current request.
-Set ``LMS_BASE_URL`` in production: ids inside issued credentials must stay the same whichever
-host name a request used, and the CLI has no request to ask.
+The base is always ``BASE_URL`` (``LMS_BASE_URL``), the public address of the app, and never the
+request: whoever downloads a credential chooses the ``Host`` header (and, behind a proxy,
+``X-Forwarded-*``), and the ids inside an issuer-signed credential must not be theirs to pick.
+Paths are built from the URL map alone, so the request's ``SCRIPT_NAME`` does not leak in either;
+a web request, the CLI and a verifier therefore all agree on every id. Without a base URL nothing
+is issued or verified: :class:`BaseUrlMissing` (a 503 with plain words, a one-line CLI error).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app
+from werkzeug.exceptions import ServiceUnavailable
 
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+class BaseUrlMissing(ServiceUnavailable):
+    description = (
+        "Badges and credentials are not available yet: the administrator must set LMS_BASE_URL "
+        "to the public address of this site."
+    )
 
 
 def base_url() -> str:
     configured = current_app.config.get("BASE_URL")
-    if configured:
-        return str(configured).rstrip("/")
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return DEFAULT_BASE_URL
-
-
-@contextmanager
-def url_context() -> Iterator[None]:
-    """A request context on the base URL, for building URLs outside a request (the CLI)."""
-    if has_request_context():
-        yield
-        return
-    with current_app.test_request_context(base_url=base_url()):
-        yield
+    if not configured:
+        raise BaseUrlMissing()
+    return str(configured).rstrip("/")
 
 
 def absolute(endpoint: str, **values: Any) -> str:
-    return base_url() + url_for(endpoint, **values)
+    adapter = current_app.url_map.bind("localhost", script_name="/")
+    return base_url() + adapter.build(endpoint, values)
 
 
 class Urls:

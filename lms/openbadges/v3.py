@@ -274,11 +274,27 @@ def _parse_time(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is not None:  # may leave datetime's range (year 1 or 9999 with an offset)
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
+
+
+def _text(value: Any) -> str | None:
+    """Only strings are echoed back in a verification result."""
+    return value if isinstance(value, str) else None
+
+
+def _numeric_date(value: Any) -> datetime | None:
+    """A JWT NumericDate (seconds since the epoch) as naive UTC; None if not one datetime holds
+    (a bool, NaN, infinity, or beyond year 9999)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def _types(value: Any) -> list[str]:
@@ -305,31 +321,37 @@ def verify(
         return fail("Not a compact JWS (expected header.payload.signature).")
     try:
         header = json.loads(_b64decode(parts[0]))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):  # RecursionError: absurdly deep nesting
         return fail("The JOSE header is not base64url-encoded JSON.")
     if not isinstance(header, dict):
         return fail("The JOSE header is not a JSON object.")
     algorithm = header.get("alg")
     if algorithm != ALGORITHM:
-        return fail(f"Algorithm {algorithm!r} is not accepted: credentials are signed with ES256.")
+        # Only a short string is echoed: a hostile header can hold anything, nested or huge.
+        shown = repr(algorithm[:20]) if isinstance(algorithm, str) else "of this kind"
+        return fail(f"Algorithm {shown} is not accepted: credentials are signed with ES256.")
     result.checks.append("algorithm")
     kid = header.get("kid")
     result.kid = kid if isinstance(kid, str) else None
     known_kids = {key.kid for key in keyset.keys}
     if not isinstance(kid, str) or kid not in known_kids:
         return fail("The signing key (kid) is not in the issuer's JWKS.")
+    if "crit" in header:  # RFC 7515: extensions the verifier does not know must be refused
+        return fail("The JOSE header has critical extensions this issuer does not use.")
     try:
         signed = jws.deserialize_compact(token, keyset, algorithms=[ALGORITHM])
     except JoseError as error:
         if error.error in {"bad_signature"}:
             return fail("The signature does not verify with the issuer's key.")
         return fail(f"The JWS could not be verified ({error.error}).")
-    except (ValueError, binascii.Error):
+    except (ValueError, TypeError, binascii.Error, RecursionError):
+        # joserfc trusts the header's shape (e.g. a "crit" that is not a list): a hostile header
+        # must still be a refusal, not a server error.
         return fail("The JWS is malformed.")
     result.checks.append("signature")
     try:
         claims = json.loads(signed.payload)
-    except ValueError:
+    except (ValueError, RecursionError):
         return fail("The payload is not JSON.")
     if not isinstance(claims, dict):
         return fail("The payload is not a JSON object.")
@@ -346,7 +368,7 @@ def verify(
     achievement = subject.get("achievement") if isinstance(subject, dict) else None
     if not isinstance(achievement, dict):
         return fail("The credential has no achievement.")
-    result.achievement_type = achievement.get("achievementType")
+    result.achievement_type = _text(achievement.get("achievementType"))
     result.checks.append("shape")
 
     issuer = claims.get("issuer")
@@ -359,23 +381,25 @@ def verify(
     valid_from = _parse_time(claims.get("validFrom"))
     if valid_from is None:
         return fail("validFrom is missing or not a date-time.")
-    result.valid_from = claims.get("validFrom")
-    result.valid_until = claims.get("validUntil")
+    result.valid_from = _text(claims.get("validFrom"))
+    result.valid_until = _text(claims.get("validUntil"))
     not_before = [valid_from]
     expiries = []
     if "nbf" in claims:
-        if not isinstance(claims["nbf"], int | float):
+        nbf = _numeric_date(claims["nbf"])
+        if nbf is None:
             return fail("nbf is not a NumericDate.")
-        not_before.append(datetime.fromtimestamp(claims["nbf"], UTC).replace(tzinfo=None))
+        not_before.append(nbf)
     if "validUntil" in claims:
         valid_until = _parse_time(claims["validUntil"])
         if valid_until is None:
             return fail("validUntil is not a date-time.")
         expiries.append(valid_until)
     if "exp" in claims:
-        if not isinstance(claims["exp"], int | float):
+        exp = _numeric_date(claims["exp"])
+        if exp is None:
             return fail("exp is not a NumericDate.")
-        expiries.append(datetime.fromtimestamp(claims["exp"], UTC).replace(tzinfo=None))
+        expiries.append(exp)
     if max(not_before) > now + LEEWAY:
         return fail("The credential is not valid yet.")
     if expiries and min(expiries) <= now - LEEWAY:

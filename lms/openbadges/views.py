@@ -8,13 +8,15 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.courses.models import Course, CourseVersion
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.extensions import csrf, db, limiter
+from lms.inputs import reads_own_body
 from lms.openbadges import keys, service, v2, v3
 from lms.openbadges.issuer import FRAMEWORK, issuer_info
-from lms.openbadges.urls import Urls
+from lms.openbadges.urls import BaseUrlMissing, Urls
 from lms.people.models import utcnow
 from lms.security import public
 
@@ -174,36 +176,62 @@ def revocations_v3() -> Response:
     return json_document(document, mimetype="application/json")
 
 
-def _submitted_credential() -> str:
-    if request.method == "GET":
-        return request.args.get("credential", "")
+def _answer(reason: str, status: int) -> Response:
+    return json_document({"valid": False, "reason": reason}, status, "application/json")
+
+
+def _read_body() -> bytes | None:
+    """The request body, or None when it is longer than MAX_CREDENTIAL_BYTES.
+
+    The per-request limit applies to the stream itself, so a body without a Content-Length (sent
+    chunked) is cut off after MAX_CREDENTIAL_BYTES + 1 bytes instead of being read whole up to
+    the app-wide 16 MiB."""
+    request.max_content_length = MAX_CREDENTIAL_BYTES + 1
+    try:
+        body = request.get_data(cache=True)  # form and JSON are then parsed from this copy
+    except RequestEntityTooLarge:
+        return None
+    return body if len(body) <= MAX_CREDENTIAL_BYTES else None
+
+
+def _submitted_credential(body: bytes) -> str | None:
+    """The token from the body (raw, form field or JSON ``credential``); None for broken JSON."""
     if request.is_json:
-        body = request.get_json(silent=True)
-        value = body.get("credential") if isinstance(body, dict) else None
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        value = document.get("credential") if isinstance(document, dict) else None
         return value if isinstance(value, str) else ""
-    if request.form.get("credential"):
-        return request.form["credential"]
-    return request.get_data(as_text=True)
+    if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        return request.form.get("credential", "")  # a form without it sent no credential
+    return body.decode("utf-8", errors="replace")
 
 
 @bp.route("/v3/verify", methods=["GET", "POST"])
 @public
+@reads_own_body  # its 64 KiB limit applies to the stream (lms.inputs)
 @limiter.limit("120 per minute")
 def verify() -> Response:
-    """Verify a VC-JWT: POST it as the body (``application/vc+jwt`` or text), as a form field or
-    JSON ``credential``, or GET ``?credential=``. Answers ``{"valid": ..., "reason": ...}``."""
-    if (request.content_length or 0) > MAX_CREDENTIAL_BYTES:
-        return json_document(
-            {"valid": False, "reason": "The credential is too large."}, 413, "application/json"
-        )
-    token = _submitted_credential().strip()
-    if not token:
-        return json_document(
-            {"valid": False, "reason": "Send a credential (a VC-JWT) to verify."},
-            400,
-            "application/json",
-        )
-    result = service.verify_credential(db.session, token, utcnow())
+    """Verify a VC-JWT POSTed as the body (``application/vc+jwt`` or text), as a form field or
+    JSON ``credential``. Answers ``{"valid": ..., "reason": ...}``, also for every refusal."""
+    if request.method == "GET":
+        # A credential is a few kilobytes: more than servers accept in a request line (414).
+        response = _answer("Send the credential in the body of a POST request.", 405)
+        response.headers["Allow"] = "POST"
+        return response
+    body = _read_body()
+    if body is None:
+        return _answer("The credential is too large.", 413)
+    token = _submitted_credential(body)
+    if token is None:
+        return _answer("The body is not valid JSON.", 400)
+    if not token.strip():
+        return _answer("Send a credential (a VC-JWT) to verify.", 400)
+    try:
+        result = service.verify_credential(db.session, token.strip(), utcnow())
+    except BaseUrlMissing as error:
+        return _answer(str(error.description), error.code or 503)
     return json_document(result.as_dict(), mimetype="application/json")
 
 
