@@ -2,6 +2,7 @@
 
 from lms.activity.models import ActivityEvent
 from lms.assignments.models import Assignment
+from lms.auth.models import RateLimitCounter
 from lms.authoring.models import CourseDraft
 from lms.courses.models import (
     Course,
@@ -62,6 +63,7 @@ __all__ = [
     "PulseQuestion",
     "Question",
     "QuestionVersion",
+    "RateLimitCounter",
     "RecognitionSettings",
     "SelfRating",
     "Snapshot",

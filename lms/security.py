@@ -130,7 +130,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    from lms.auth.sessions import load_session_user
+    from lms.auth.sessions import SessionLifetime, load_session_user
+
+    lifetime = SessionLifetime.from_config(app.config)
 
     def load_user(token: str) -> Any:
         # Read requests render pages, so the loader's one statement also brings what the navigation
@@ -138,7 +140,7 @@ def init_app(app: Flask) -> None:
         # they skip the two subqueries, and a write that does render counts afresh after its
         # changes.
         nav_facts = request.method in SAFE_METHODS
-        loaded = load_session_user(db.session, token, nav_facts=nav_facts)
+        loaded = load_session_user(db.session, token, lifetime, nav_facts=nav_facts)
         if loaded is None:
             return None
         user, facts = loaded

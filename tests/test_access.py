@@ -18,7 +18,13 @@ from lms.extensions import db
 from lms.people.models import User
 from tests.conftest import PASSWORD, csrf_token, example_path, login, table_snapshot
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.set_password_with_token", "main.healthz", "static"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.set_password_with_token",
+    "auth.set_password_form",
+    "main.healthz",
+    "static",
+}
 # Open Badges verification must work for anyone holding a link (docs/open-badges.md).
 PUBLIC_ENDPOINTS |= {
     "openbadges.issuer",

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from lms.extensions import db
 from lms.people.admin import PAGE_SIZE
 from lms.people.models import User
-from tests.conftest import csrf_token, login, row_count, table_snapshot
+from tests.conftest import csrf_token, login, open_password_link, row_count, table_snapshot
 
 PERSON_LINK = re.compile(r'href="/admin/people/(\d+)"')
 
@@ -220,10 +220,11 @@ def test_admin_adds_a_person_and_creates_a_one_time_password_link(
     link = f"/set-password/{match.group(1)}"
 
     starter = app.test_client()
-    form_token = csrf_token(starter, link)
+    form_page = open_password_link(starter, match.group(1))
+    form_token = csrf_token(starter, form_page)
     password = "my first password here"
-    assert starter.post(link, data={"password": password, "confirm": password,
-                                    "csrf_token": form_token}).status_code == 302
+    assert starter.post(form_page, data={"password": password, "confirm": password,
+                                         "csrf_token": form_token}).status_code == 302
     assert starter.get(link).status_code == 404
     assert login(starter, "new.starter@example.com", password).status_code == 302
 

@@ -16,15 +16,19 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from lms.auth import sessions
+from lms.auth import devices, sessions
 from lms.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, SetPasswordForm
 from lms.extensions import db, limiter
-from lms.people.models import utcnow
 from lms.people.services import (
+    change_password as store_new_password,
+)
+from lms.people.services import (
+    find_password_token_by_digest,
     find_user_by_email,
     find_valid_password_token,
     normalise_email,
-    set_password,
+    set_password_with_link,
+    token_digest,
     verify_password,
 )
 from lms.security import client_ip, public, security_log
@@ -34,8 +38,25 @@ bp = Blueprint("auth", __name__)
 LOGIN_FAILED = "That email and password do not match an active account."
 
 
+def _login_email() -> str:
+    # Read before the form is validated: bounded, as it becomes a throttling key.
+    return normalise_email(request.form.get("email", "")[:320])
+
+
 def _account_key() -> str:
-    return "login-account:" + normalise_email(request.form.get("email", ""))
+    return "login-account:" + _login_email()
+
+
+def _device_key() -> str:
+    return "login-device:" + (devices.known_device(_login_email()) or "")
+
+
+def _from_known_device() -> bool:
+    return devices.known_device(_login_email()) is not None
+
+
+def _from_unknown_device() -> bool:
+    return not _from_known_device()
 
 
 def _failed(response: Response) -> bool:
@@ -43,16 +64,34 @@ def _failed(response: Response) -> bool:
     return response.status_code != 302
 
 
+def _per_account() -> str:
+    return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
+
+
+# Each failed login counts in one place: against the device when the browser is a known device of
+# the account named (lms/auth/devices.py), else against the account and the IP. Someone else's
+# failures then never stop the owner's usual browser.
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=_from_known_device,
 )
 @limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    _per_account,
     key_func=_account_key,
     methods=["POST"],
     deduct_when=_failed,
+    exempt_when=_from_known_device,
+)
+@limiter.limit(
+    _per_account,
+    key_func=_device_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=_from_unknown_device,
 )
 def login() -> Any:
     if current_user.is_authenticated:
@@ -70,7 +109,9 @@ def login() -> Any:
             db.session.commit()
             login_user(active_user, remember=bool(form.remember.data))
             security_log.info("login success user=%s ip=%s", active_user.id, client_ip())
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            devices.remember_device(response, active_user.email)
+            return response
         security_log.warning(
             "login failure email=%s ip=%s", normalise_email(form.email.data or ""), client_ip()
         )
@@ -109,20 +150,41 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/set-password/<token>", methods=["GET", "POST"])
+# The signed session remembers which link was opened (its digest, never the token itself).
+PASSWORD_LINK = "password_link"  # noqa: S105  (a session key, not a secret)
+
+
+@bp.get("/set-password/<token>")
+@public
+def set_password_with_token(token: str) -> Any:
+    """Where a set-password link lands. Opening it changes nothing (mail scanners open links);
+    it moves the token out of the URL: the token digest goes into the signed session and the
+    browser is sent on to ``/set-password``, so the token appears in one access-log line and
+    never in the address bar, the history, a Referer or the form's POST."""
+    if find_valid_password_token(db.session, token) is None:
+        return render_template("auth/token_invalid.html"), 404
+    session[PASSWORD_LINK] = token_digest(token)
+    return redirect(url_for("auth.set_password_form"), 303)
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
 @public
 @limiter.limit("30 per hour", methods=["POST"])
-def set_password_with_token(token: str) -> Any:
-    record = find_valid_password_token(db.session, token)
+def set_password_form() -> Any:
+    digest = str(session.get(PASSWORD_LINK) or "")
+    record = find_password_token_by_digest(db.session, digest) if digest else None
     if record is None:
         return render_template("auth/token_invalid.html"), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
-        set_password(record.user, form.password.data or "")
-        record.used_at = utcnow()
-        sessions.revoke_all_sessions(db.session, record.user_id)
+        user = set_password_with_link(db.session, digest, form.password.data or "")
+        session.pop(PASSWORD_LINK, None)
+        if user is None:  # another request used the link a moment ago
+            db.session.rollback()
+            return render_template("auth/token_invalid.html"), 404
+        sessions.revoke_all_sessions(db.session, user.id)
         db.session.commit()
-        security_log.info("password set via link user=%s ip=%s", record.user_id, client_ip())
+        security_log.info("password set via link user=%s ip=%s", user.id, client_ip())
         flash("Your password is set. Please log in.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, person=record.user)
@@ -140,7 +202,7 @@ def change_password() -> Any:
             # token dies below) is replaced with one for the new session, not left behind dead.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             keep_signed_in = remembered in request.cookies
-            set_password(user, form.password.data or "")
+            store_new_password(db.session, user, form.password.data or "")
             # Every session ends, this one included (a cookie captured before the change is dead);
             # this browser continues with a brand-new session.
             sessions.revoke_all_sessions(db.session, user.id)

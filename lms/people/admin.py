@@ -10,7 +10,12 @@ from lms.auth.sessions import revoke_all_sessions
 from lms.database import DbSession
 from lms.people.models import JOB_FUNCTIONS, User
 from lms.people.org import would_create_cycle
-from lms.people.services import PeopleError, find_user_by_email, normalise_email
+from lms.people.services import (
+    PeopleError,
+    find_user_by_email,
+    normalise_email,
+    void_password_tokens,
+)
 from lms.summaries.store import forget as forget_summaries
 
 PAGE_SIZE = 50
@@ -90,8 +95,10 @@ def update_person(session: DbSession, user: User, changes: PersonChanges, *, act
     user.is_executive = changes.is_executive
     user.active = changes.active
     if was_active and not user.active:
-        # Deactivated people are logged out at once; their learning history stays.
+        # Deactivated people are logged out at once and their open set-password links die (so
+        # reactivating them does not revive an old link); their learning history stays.
         revoke_all_sessions(session, user.id)
+        void_password_tokens(session, user.id)
     if moved:
         forget_summaries(session)  # stored team figures would count them in the wrong team
     session.flush()

@@ -94,6 +94,9 @@ class AuthSession(db.Model):  # type: ignore[name-defined,misc]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Moved forward at most every few minutes by a request (see lms.auth.sessions): the idle
+    # lifetime counts from here, the absolute one from created_at.
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     ip: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(255), default="")
@@ -102,7 +105,12 @@ class AuthSession(db.Model):  # type: ignore[name-defined,misc]
 
 
 class PasswordToken(db.Model):  # type: ignore[name-defined,misc]
-    """A one-time, expiring link to set a password (new users, resets)."""
+    """A one-time, expiring link to set a password (new users, resets).
+
+    ``used_at`` is when the link stopped working: used (claimed by one conditional UPDATE), or
+    voided because a newer link was issued, the password was set or changed, or the person was
+    deactivated (see ``lms.people.services``).
+    """
 
     __tablename__ = "password_tokens"
 

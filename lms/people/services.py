@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lms.database import DbSession
 from lms.people.models import JOB_FUNCTIONS, PasswordToken, User, utcnow
@@ -53,10 +53,21 @@ def password_problem(password: str) -> str | None:
 
 
 def set_password(user: User, password: str) -> None:
+    user.password_hash = _checked_hash(password)
+
+
+def _checked_hash(password: str) -> str:
     problem = password_problem(password)
     if problem:
         raise PeopleError(problem)
-    user.password_hash = hash_password(password)
+    return hash_password(password)
+
+
+def change_password(session: DbSession, user: User, password: str) -> None:
+    """A new password chosen by its owner: every open set-password link of theirs dies too."""
+    set_password(user, password)
+    void_password_tokens(session, user.id)
+    session.flush()
 
 
 def token_digest(token: str) -> str:
@@ -109,7 +120,9 @@ def create_user(session: DbSession, data: NewUser, password: str | None = None) 
 
 
 def issue_password_token(session: DbSession, user: User, hours: int) -> str:
-    """A one-time link token; only its digest is stored."""
+    """A one-time link token; only its digest is stored. Every earlier open link of the person
+    dies: only the newest link an admin handed out works."""
+    void_password_tokens(session, user.id)
     token = secrets.token_urlsafe(32)
     session.add(
         PasswordToken(
@@ -122,15 +135,69 @@ def issue_password_token(session: DbSession, user: User, hours: int) -> str:
     return token
 
 
+def void_password_tokens(session: DbSession, user_id: int) -> None:
+    """Close every open set-password link of the person (a newer link, a new password,
+    deactivation): a link handed out earlier, or leaked, cannot take the account over later."""
+    session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.user_id == user_id, PasswordToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def find_valid_password_token(session: DbSession, token: str) -> PasswordToken | None:
+    return find_password_token_by_digest(session, token_digest(token))
+
+
+def find_password_token_by_digest(session: DbSession, digest: str) -> PasswordToken | None:
+    """The open, unexpired link with this token digest, if its owner is active. Reading only:
+    whether it still works when used is decided by :func:`set_password_with_link`."""
     record: PasswordToken | None = session.scalar(
-        select(PasswordToken).where(PasswordToken.token_hash == token_digest(token))
+        select(PasswordToken).where(PasswordToken.token_hash == digest)
     )
     if record is None or record.used_at is not None or record.expires_at < utcnow():
         return None
     if not record.user.active:
         return None
     return record
+
+
+def set_password_with_link(session: DbSession, digest: str, password: str) -> User | None:
+    """Use the link with this token digest to set its owner's password; None when the link no
+    longer works (used, voided, expired, owner deactivated).
+
+    The link is claimed by one conditional UPDATE (``used_at IS NULL`` and unexpired): of any
+    number of concurrent requests with the same link, exactly one changes the row, on SQLite
+    (one writer at a time) and PostgreSQL (the row lock makes the losers re-check the condition
+    and find it false). The slow password hash is computed before the claim, so no lock is held
+    while hashing. Every other open link of the person dies with it.
+    """
+    hashed = _checked_hash(password)
+    now = utcnow()
+    claim = session.execute(
+        update(PasswordToken)
+        .where(
+            PasswordToken.token_hash == digest,
+            PasswordToken.used_at.is_(None),
+            PasswordToken.expires_at >= now,
+            PasswordToken.user_id.in_(select(User.id).where(User.active.is_(True))),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claim.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        return None
+    user: User | None = session.scalar(
+        select(User).join(PasswordToken, PasswordToken.user_id == User.id).where(
+            PasswordToken.token_hash == digest
+        )
+    )
+    assert user is not None  # the row claimed above points at it
+    user.password_hash = hashed
+    void_password_tokens(session, user.id)
+    session.flush()
+    return user
 
 
 def count_people(session: DbSession) -> int:
