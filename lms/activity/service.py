@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from lms.activity.models import VERBS, ActivityEvent
 from lms.database import DbSession
+from lms.inputs import FIRST_DAY, LAST_DAY
 from lms.people.models import User, utcnow
 from lms.people.services import normalise_email
 
@@ -63,6 +64,8 @@ def events_for_export(
     statement = select(ActivityEvent, User).join(User, User.id == ActivityEvent.user_id)
     if user_ids is not None:
         statement = statement.where(ActivityEvent.user_id.in_(user_ids))
+    else:  # everyone: deactivated people are left out of every export (docs/dashboards.md)
+        statement = statement.where(User.active.is_(True))
     if since is not None:
         statement = statement.where(ActivityEvent.occurred_at >= since)
     if until is not None:
@@ -160,10 +163,15 @@ def parse_day(text: str | None, name: str) -> date | None:
         return None
     if DAY.fullmatch(text):
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             pass
-    raise ExportError(f"{name} must be a date as YYYY-MM-DD, not {text[:40]!r}")
+        else:
+            if FIRST_DAY <= day <= LAST_DAY:  # the day after 9999-12-31 does not exist
+                return day
+    raise ExportError(
+        f"{name} must be a date as YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}, not {text[:40]!r}"
+    )
 
 
 def day_range(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:

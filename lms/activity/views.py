@@ -1,9 +1,10 @@
 """GET /xapi/statements: a person's learning records as xAPI 1.0.3 statements (a JSON array).
 
 Query arguments: ``since`` and ``until`` (UTC days, YYYY-MM-DD, both included) and ``email``
-(repeatable). Without ``email`` everyone gets their own statements. An admin may name anyone; a
-manager may name people in their own org subtree; any other name answers 404, exactly like a
-person who does not exist. The array is streamed, a batch of rows at a time.
+(repeatable). Without ``email`` everyone gets their own statements. An admin may name anyone,
+deactivated people too; a manager may name the active people in their own org subtree; any other
+name answers 404, exactly like a person who does not exist. The array is streamed, a batch of
+rows at a time.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def _people_asked_for(emails: list[str]) -> list[int]:
         not_found_for("xapi statements of an unknown email")
     ids = [person.id for person in people]
     if not current_user.is_admin:
+        if any(not person.active for person in people):
+            not_found_for("xapi statements of a deactivated person")
         others = [user_id for user_id in ids if user_id != current_user.id]
         outside = outside_subtree(db.session, current_user.id, others)
         if outside:

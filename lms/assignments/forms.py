@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.inputs import db_int
 from lms.people.models import utcnow
 
 MAX_EMAILS = 200
@@ -38,7 +39,7 @@ class AssignForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
         ],
         default="selected",
     )
-    people = CheckboxListField("My direct reports", coerce=int, validate_choice=False)
+    people = CheckboxListField("My direct reports", coerce=db_int, validate_choice=False)
     emails = TextAreaField(
         "Others in my organisation",
         validators=[Optional(), Length(max=20_000)],

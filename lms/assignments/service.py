@@ -26,13 +26,13 @@ from lms.assignments.models import Assignment, mirror_completions
 from lms.courses.models import Course, CourseVersion
 from lms.database import DbSession
 from lms.learn.models import Enrolment
+from lms.mail import Mail
 from lms.notifications.service import notify
 from lms.people.models import User, utcnow
 from lms.people.org import subtree_cte
 
 SCOPES = ("selected", "direct", "subtree")
 PAGE_SIZE = 50
-CLAIM_BATCH = 500
 
 
 class OutsideScope(LookupError):
@@ -325,17 +325,15 @@ def sync_completions(session: DbSession) -> int:
     return mirror_completions(session)
 
 
-def send_reminders(session: DbSession, today: date, within_days: int) -> list[Reminder]:
-    """Remind every open assignment due within ``within_days`` days or overdue, at most once a day.
+def due_reminders(session: DbSession, today: date, within_days: int) -> list[Reminder]:
+    """Every open assignment of an active person due within ``within_days`` days or overdue and
+    not yet reminded today, most urgent first (one statement, after copying completions over).
 
-    Each assignment is claimed by a conditional ``UPDATE ... SET last_reminded_on = today WHERE
-    last_reminded_on IS NULL OR last_reminded_on < today``; only the rows that statement changed are
-    reminded, so two runs on the same day (even at the same moment) never remind twice. In-app
-    notifications are written here; the caller commits, then sends the emails.
+    Nothing is claimed here: the caller claims and delivers each with :func:`claim_reminder`,
+    one transaction per reminder, committed only once its email was handed over.
     """
     sync_completions(session)
-    not_today = or_(Assignment.last_reminded_on.is_(None), Assignment.last_reminded_on < today)
-    candidates = session.execute(
+    rows = session.execute(
         select(
             Assignment.id,
             Assignment.user_id,
@@ -351,42 +349,67 @@ def send_reminders(session: DbSession, today: date, within_days: int) -> list[Re
         .where(
             Assignment.completed_at.is_(None),
             Assignment.due_on <= today + timedelta(days=within_days),
-            not_today,
+            _not_reminded(today),
             User.active.is_(True),
         )
         .order_by(Assignment.due_on, Assignment.id)
     ).all()
-    by_id = {row[0]: row for row in candidates}
-    claimed: set[int] = set()
-    ids = list(by_id)
-    for index in range(0, len(ids), CLAIM_BATCH):
-        batch = ids[index : index + CLAIM_BATCH]
-        returned = session.execute(
-            update(Assignment)
-            .where(Assignment.id.in_(batch), not_today, Assignment.completed_at.is_(None))
-            .values(last_reminded_on=today)
-            .returning(Assignment.id)
-            .execution_options(synchronize_session=False)
+    return [
+        Reminder(assignment_id, user_id, name, email, slug, title or slug, due_on, due_on < today)
+        for assignment_id, user_id, name, email, slug, title, due_on in rows
+    ]
+
+
+def claim_reminder(session: DbSession, reminder: Reminder, today: date) -> bool:
+    """Claim one reminder for today and write its in-app notification (flush only).
+
+    The claim is a conditional ``UPDATE ... SET last_reminded_on = today WHERE last_reminded_on IS
+    NULL OR last_reminded_on < today``: False when another run claimed it first (even one that
+    selected it at the same moment), so an assignment is reminded at most once a day. The row
+    stays locked until the caller commits (after the email was handed over) or rolls back (the
+    email failed: the next run tries again).
+    """
+    claimed = session.execute(
+        update(Assignment)
+        .where(
+            Assignment.id == reminder.assignment_id,
+            _not_reminded(today),
+            Assignment.completed_at.is_(None),
         )
-        claimed.update(returned.scalars())
-    reminders = []
-    for assignment_id in ids:
-        if assignment_id not in claimed:
-            continue
-        _, user_id, name, email, slug, title, due_on = by_id[assignment_id]
-        reminder = Reminder(
-            assignment_id, user_id, name, email, slug, title or slug, due_on, due_on < today
-        )
-        notify(session, user_id, "reminder", reminder_text(reminder), url=f"/courses/{slug}")
-        reminders.append(reminder)
+        .values(last_reminded_on=today)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    notify(
+        session,
+        reminder.user_id,
+        "reminder",
+        reminder_text(reminder),
+        url=f"/courses/{reminder.course_slug}",
+    )
     session.flush()
-    return reminders
+    return True
+
+
+def _not_reminded(today: date) -> ColumnElement[bool]:
+    return or_(Assignment.last_reminded_on.is_(None), Assignment.last_reminded_on < today)
 
 
 def reminder_text(reminder: Reminder) -> str:
     if reminder.overdue:
         return f"“{reminder.course_title}” was due on {reminder.due_on:%d %b %Y} and is overdue."
     return f"Reminder: “{reminder.course_title}” is due on {reminder.due_on:%d %b %Y}."
+
+
+def reminder_mail(reminder: Reminder, base_url: str) -> Mail:
+    """The reminder email (the mailer makes the subject one clean line: titles are data)."""
+    subject = (
+        f"Overdue: {reminder.course_title}"
+        if reminder.overdue
+        else f"Due {reminder.due_on:%d %b}: {reminder.course_title}"
+    )
+    return Mail(to=reminder.email, subject=subject, body=reminder_email_body(reminder, base_url))
 
 
 def reminder_email_body(reminder: Reminder, base_url: str) -> str:

@@ -18,6 +18,7 @@ from lms.assignments.service import (
 )
 from lms.courses.models import Course
 from lms.extensions import db
+from lms.inputs import query_int
 from lms.learn.service import published_courses
 from lms.navigation import viewer_is_manager
 from lms.people.models import User, utcnow
@@ -44,7 +45,7 @@ def index() -> Any:
         current_user,
         utcnow().date(),
         status=status,
-        page=request.args.get("page", 1, type=int),
+        page=query_int("page", 1),
     )
     return render_template("assignments/index.html", result=result, status=status)
 

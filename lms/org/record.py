@@ -77,10 +77,15 @@ class PersonRecord:
 
 
 def may_see_person(session: DbSession, viewer: User, person_id: int) -> bool:
-    """Admins and executives: anyone; a person: themself; a manager: their subtree."""
-    if viewer.is_admin or viewer.is_executive or viewer.id == person_id:
+    """Admins: anyone, deactivated people too; a person: themself. Executives: any active
+    person; a manager: the active people of their subtree (deactivated people are left out of
+    every team and organisation view and export, see docs/dashboards.md)."""
+    if viewer.is_admin or viewer.id == person_id:
         return True
-    return is_in_subtree(session, viewer.id, person_id)
+    person = session.get(User, person_id)
+    if person is None or not person.active:
+        return False
+    return viewer.is_executive or is_in_subtree(session, viewer.id, person_id)
 
 
 def may_see_team(session: DbSession, viewer: User, manager_id: int) -> bool:
@@ -97,8 +102,9 @@ def person_scope(person_id: int) -> Select[Any]:
 
 
 def team_scope(manager_id: int) -> Select[Any]:
+    """The manager and everyone below them, active people only (like every team view)."""
     tree = subtree_cte(manager_id, include_self=True, name="record_team")
-    return select(tree.c.id)
+    return select(User.id).join(tree, tree.c.id == User.id).where(User.active.is_(True))
 
 
 def everyone_scope() -> Select[Any]:

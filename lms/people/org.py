@@ -26,9 +26,14 @@ def subtree_cte(manager_id: int, *, include_self: bool = False, name: str = "sub
     return tree.union(select(child.id.label("id")).where(child.manager_id == tree.c.id))
 
 
-def subtree_ids(session: DbSession, manager_id: int, *, include_self: bool = False) -> set[int]:
+def subtree_ids(
+    session: DbSession, manager_id: int, *, include_self: bool = False, active_only: bool = False
+) -> set[int]:
     tree = subtree_cte(manager_id, include_self=include_self)
-    return set(session.scalars(select(tree.c.id)))
+    ids = select(tree.c.id)
+    if active_only:
+        ids = ids.join(User, User.id == tree.c.id).where(User.active.is_(True))
+    return set(session.scalars(ids))
 
 
 def is_in_subtree(session: DbSession, manager_id: int, user_id: int) -> bool:
