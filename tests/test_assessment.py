@@ -548,3 +548,49 @@ def test_measured_difficulty_replaces_the_label_once_enough_people_answered(
     assert set(measured.values()) == {1, 3}
     assert relabels and all(r.measured == difficulty_from_facility(r.facility) for r in relabels)
     assert {(1, 3), (2, 3)} <= {(r.labelled, r.measured) for r in relabels}
+
+
+def test_near_duplicate_checks_are_bounded_on_a_hostile_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file of hundreds of near-identical questions: the exact comparison runs a bounded number
+    of times (it is quadratic in the stem's length), and each question is reported once."""
+    import lms.assessment.lint as lint_module
+
+    calls = []
+    real = lint_module._close
+
+    def counting(one: object, other: object) -> bool:
+        calls.append(1)
+        return real(one, other)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lint_module, "_close", counting)
+    monkeypatch.setattr(lint_module, "MAX_COMPARISONS", 300)
+    options = balanced(0)
+    pool = "\n".join(
+        question(f"same-{n}", options).replace(
+            "What now", "What should the analyst do with this figure before sending it on"
+        )
+        for n in range(200)
+    )
+    found = lint(pool)
+    assert len(calls) <= 300
+    duplicates = [line for line in found if "near-duplicate" in line]
+    assert duplicates and len(duplicates) <= 200
+
+
+def test_long_runs_of_spaces_in_a_question_parse_in_linear_time() -> None:
+    import time
+
+    from lms.courses.questions import parse_question
+
+    problems: list[tuple[int, str]] = []
+
+    class Report:
+        def add(self, line: int, message: str) -> None:
+            problems.append((line, message))
+
+    started = time.perf_counter()
+    parse_question(["## Question:" + " " * 40_000 + "x", "type:" + " " * 40_000], 1, Report(), None)
+    assert time.perf_counter() - started < 0.5  # was seconds: a lazy group before \s*$
+    assert all(len(message) < 300 for _, message in problems)  # no 40 KB echo

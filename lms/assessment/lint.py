@@ -48,6 +48,8 @@ TRUE_FALSE_MIN = 4
 ALL_BUT_ONE_SHARE = 0.5  # of a pool's choose-all questions (4+ of them)
 CHOOSE_ALL_MIN = 4
 DUPLICATE_RATIO = 0.85
+STEM_COMPARE_CHARS = 400
+MAX_COMPARISONS = 5_000
 ECHO_MIN_WORDS = 3
 REACH_MARGIN = 2  # the catalogue must hold twice the hard evidence a level needs
 
@@ -319,7 +321,9 @@ def _quiz_settings_rules(linter: _Linter, course: CourseSource) -> None:
 
 
 def _stem_text(question: QuestionSource) -> str:
-    return " ".join(question.stem.lower().split())
+    # Stems are compared on their first STEM_COMPARE_CHARS characters: enough to tell questions
+    # apart, and it bounds each comparison (difflib is quadratic in the text's length).
+    return " ".join(question.stem.lower().split())[:STEM_COMPARE_CHARS]
 
 
 @functools.cache
@@ -332,9 +336,10 @@ def _stem_words(question: QuestionSource) -> frozenset[str]:
 
 
 def _duplicates(linter: _Linter, questions: Sequence[tuple[str, QuestionSource]]) -> None:
+    compare = _Comparer()
     for index, (_root, question) in enumerate(questions):
         for other_root, other in questions[index + 1 :]:
-            if _similar(question, other):
+            if compare.similar(question, other):
                 where = f"{other_root}/{other.path}" if other_root else other.path
                 linter.add(
                     question,
@@ -342,13 +347,29 @@ def _duplicates(linter: _Linter, questions: Sequence[tuple[str, QuestionSource]]
                     f"question {question.slug!r} asks nearly the same as {other.slug!r} "
                     f"({where}:{other.line})",
                 )
+                break  # one finding per question is enough to act on
 
 
-def _similar(one: QuestionSource, other: QuestionSource) -> bool:
-    # Word overlap first: cheap, and stems sharing under half their words are never this close.
-    words_a, words_b = _stem_words(one), _stem_words(other)
-    if len(words_a & words_b) < 0.5 * max(len(words_a), len(words_b), 1):
-        return False
+class _Comparer:
+    """Near-duplicate comparisons with a budget: the cheap word-overlap filter runs for every
+    pair, the exact (quadratic) comparison at most ``MAX_COMPARISONS`` times per check, so a
+    hostile file of near-identical questions cannot hold a worker (issue 17)."""
+
+    def __init__(self) -> None:
+        self.left = MAX_COMPARISONS
+
+    def similar(self, one: QuestionSource, other: QuestionSource) -> bool:
+        # Stems sharing under half their words are never this close.
+        words_a, words_b = _stem_words(one), _stem_words(other)
+        if len(words_a & words_b) < 0.5 * max(len(words_a), len(words_b), 1):
+            return False
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return _close(one, other)
+
+
+def _close(one: QuestionSource, other: QuestionSource) -> bool:
     a, b = _stem_text(one), _stem_text(other)
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     return (
@@ -362,12 +383,13 @@ def lint_catalogue(courses: Iterable[tuple[str, CourseSource]]) -> list[Finding]
     """Rules across courses: near-duplicates between courses, and reachability of every level."""
     listed = list(courses)
     linter = _Linter("")
+    compare = _Comparer()
     by_course = [[(root, q) for q in course.questions] for root, course in listed]
     for index, questions in enumerate(by_course):
         for root, question in questions:
             for others in by_course[index + 1 :]:
                 for other_root, other in others:
-                    if _similar(question, other):
+                    if compare.similar(question, other):
                         linter.root = root
                         linter.add(
                             question,

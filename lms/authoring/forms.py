@@ -5,10 +5,13 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from lms.courses.format import MAX_FILE_BYTES
+from lms.courses.format import MAX_MARKDOWN_BYTES
+from lms.inputs import Form
+
+TOO_LARGE = f"A file can be at most {MAX_MARKDOWN_BYTES // 1024} KB: split it into several modules."
 
 
-class NewCourseForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+class NewCourseForm(Form):
     slug = StringField(
         "Course name",
         id="new-slug",
@@ -17,7 +20,7 @@ class NewCourseForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     )
 
 
-class UploadForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+class UploadForm(Form):
     file = FileField(
         "Course folder as a zip",
         id="upload-file",
@@ -39,7 +42,7 @@ class ReplaceForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     )
 
 
-class AddFileForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+class AddFileForm(Form):
     path = StringField(
         "New file",
         id="add-path",
@@ -53,17 +56,19 @@ class AssetForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
 
 
 class EditorForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
-    text = TextAreaField("Markdown", id="editor", validators=[Length(max=MAX_FILE_BYTES)])
+    text = TextAreaField(
+        "Markdown", id="editor", validators=[Length(max=MAX_MARKDOWN_BYTES, message=TOO_LARGE)]
+    )
 
 
-class PreviewForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+class PreviewForm(Form):
     """What the editor's script posts for a live preview."""
 
     path = HiddenField(validators=[DataRequired(), Length(max=300)])
-    text = TextAreaField(validators=[Length(max=MAX_FILE_BYTES)])
+    text = TextAreaField(validators=[Length(max=MAX_MARKDOWN_BYTES, message=TOO_LARGE)])
 
 
-class PathActionForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+class PathActionForm(Form):
     path = HiddenField(validators=[DataRequired(), Length(max=300)])
 
 

@@ -16,14 +16,16 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from lms.assessment.lint import Assessment, assess
 from lms.authoring.models import CourseDraft
 from lms.courses.format import (
     ASSET_TYPES,
     MAX_FILE_BYTES,
+    MAX_MARKDOWN_BYTES,
     MODULE_FILE_RE,
     CourseSource,
     Problem,
@@ -31,8 +33,9 @@ from lms.courses.format import (
 )
 from lms.courses.loader import MAX_COURSE_FILES, read_zip
 from lms.courses.models import Course, CourseAsset, CourseVersion
-from lms.courses.publish import PublishResult, publish_course
+from lms.courses.publish import PublishResult, publish_course, render_problems
 from lms.courses.questions import SLUG_RE
+from lms.courses.render import RenderError
 from lms.courses.service import published_slugs
 from lms.database import DbSession
 from lms.people.models import User, utcnow
@@ -108,10 +111,12 @@ def workspace_courses(session: DbSession, user: User) -> list[CourseRow]:
 
 
 def my_drafts(session: DbSession, user: User) -> list[CourseDraft]:
+    """The author's drafts for listing: their files (up to megabytes each) are not loaded."""
     return list(
         session.scalars(
             select(CourseDraft)
             .where(CourseDraft.author_id == user.id)
+            .options(defer(CourseDraft.files), defer(CourseDraft.assets))
             .order_by(CourseDraft.updated_at.desc())
         )
     )
@@ -193,6 +198,39 @@ def module_skeleton(title: str) -> str:
     )
 
 
+# ------------------------------------------------------------------------------------ limits
+# A zip of 52 KB once unpacked into a 67 MB draft row, and every draft's files were loaded to list
+# them. Each author keeps at most DRAFTS_PER_AUTHOR drafts of at most DRAFT_MAX_MB each.
+
+
+def draft_size(files: dict[str, str], assets: dict[str, str]) -> int:
+    """Bytes of a draft's course folder: Markdown as UTF-8, assets as decoded from base64."""
+    text = sum(len(value.encode("utf-8")) for value in files.values())
+    return text + sum(len(value) * 3 // 4 for value in assets.values())
+
+
+def _check_draft_size(size: int) -> None:
+    limit = int(current_app.config["DRAFT_MAX_MB"])
+    if size > limit * 1024 * 1024:
+        raise DraftError(
+            f"A draft can hold at most {limit} MB of files; this would make it "
+            f"{size / (1024 * 1024):.1f} MB. Nothing was changed: remove or shrink files "
+            "(large images, attachments) first."
+        )
+
+
+def _check_draft_count(session: DbSession, user: User) -> None:
+    limit = int(current_app.config["DRAFTS_PER_AUTHOR"])
+    count = session.scalar(
+        select(func.count()).select_from(CourseDraft).where(CourseDraft.author_id == user.id)
+    )
+    if (count or 0) >= limit:
+        raise DraftError(
+            f"You have {count} drafts, the most one author can keep. Publish or discard one "
+            "before you start another."
+        )
+
+
 def _existing_draft(session: DbSession, user: User, slug: str) -> CourseDraft | None:
     return session.scalar(
         select(CourseDraft).where(CourseDraft.author_id == user.id, CourseDraft.slug == slug)
@@ -204,6 +242,7 @@ def start_draft(session: DbSession, user: User, course: Course) -> tuple[CourseD
     existing = _existing_draft(session, user, course.slug)
     if existing is not None:
         return existing, False
+    _check_draft_count(session, user)
     draft = CourseDraft(
         course_id=course.id, slug=course.slug, author_id=user.id, files={}, assets={}
     )
@@ -239,6 +278,7 @@ def new_course_draft(session: DbSession, user: User, slug: str) -> tuple[CourseD
     existing = _existing_draft(session, user, slug)
     if existing is not None:
         return existing, False
+    _check_draft_count(session, user)
     draft = CourseDraft(
         slug=slug, author_id=user.id, files=course_skeleton(slug), assets={}, updated_at=utcnow()
     )
@@ -268,6 +308,7 @@ def draft_from_zip(
     if existing is not None:
         _set_contents(existing, contents)
         return existing, False
+    _check_draft_count(session, user)
     draft = CourseDraft(
         course_id=course.id if course else None,
         slug=name,
@@ -303,6 +344,7 @@ def _contents_from_upload(files: dict[str, bytes]) -> dict[str, bytes]:
                 problems.append(Problem(path, line, "not UTF-8 text; save the file as UTF-8"))
     if problems:
         raise DraftError("Some Markdown files are not UTF-8 text; nothing was changed.", problems)
+    _check_draft_size(sum(len(data) for data in files.values()))
     return files
 
 
@@ -348,9 +390,13 @@ def save_file(session: DbSession, draft: CourseDraft, path: str, text: str) -> N
     if path not in draft.files:
         _check_new_name(draft, path)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
-        raise DraftError(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
-    draft.files = {**draft.files, path: text}
+    if len(text.encode("utf-8")) > MAX_MARKDOWN_BYTES:
+        raise DraftError(
+            f"{path} is larger than {MAX_MARKDOWN_BYTES // 1024} KB: split it into several modules."
+        )
+    files = {**draft.files, path: text}
+    _check_draft_size(draft_size(files, draft.assets))
+    draft.files = files
     draft.updated_at = utcnow()
     session.flush()
 
@@ -390,7 +436,9 @@ def add_asset(session: DbSession, draft: CourseDraft, filename: str, data: bytes
     path = f"{folder}/{name}"
     if path not in draft.assets and len(draft.files) + len(draft.assets) >= MAX_COURSE_FILES:
         raise DraftError(f"A course has at most {MAX_COURSE_FILES} files.")
-    draft.assets = {**draft.assets, path: base64.b64encode(data).decode("ascii")}
+    assets = {**draft.assets, path: base64.b64encode(data).decode("ascii")}
+    _check_draft_size(draft_size(draft.files, assets))
+    draft.assets = assets
     draft.updated_at = utcnow()
     session.flush()
     return path
@@ -416,14 +464,22 @@ def discard_draft(session: DbSession, draft: CourseDraft) -> None:
 
 
 def validate_draft(
-    session: DbSession, draft: CourseDraft, override: tuple[str, str] | None = None
+    session: DbSession,
+    draft: CourseDraft,
+    override: tuple[str, str] | None = None,
+    *,
+    render: bool = False,
 ) -> tuple[CourseSource | None, list[Problem]]:
     """Parse the draft exactly as publishing will, the assessment checks' errors included (their
-    warnings do not block: see :func:`draft_assessment`); ``override`` swaps in unsaved text."""
+    warnings do not block: see :func:`draft_assessment`); ``override`` swaps in unsaved text.
+    ``render``: also render it within the time budgets, as publishing does (the Validate page;
+    not the live preview, which renders only its own file)."""
     source, problems = _parse_draft(session, draft, override)
     if source is None:
         return None, problems
     blocking = assess([source], whole_catalogue=False).problems()
+    if not blocking and render:
+        blocking = render_problems([source])
     return (None, blocking) if blocking else (source, [])
 
 
@@ -468,7 +524,13 @@ def publish_draft(session: DbSession, draft: CourseDraft, user: User) -> Publish
             f"A course called {draft.slug!r} was published by someone else meanwhile; "
             "nothing was published. Download your draft and start one under another name."
         )
-    result = publish_course(session, source, publisher=user, owner=user)
+    try:
+        result = publish_course(session, source, publisher=user, owner=user)
+    except RenderError as error:
+        raise DraftError(
+            "A file cannot be rendered (below); nothing was published and the live version stays.",
+            [Problem(error.path, 1, error.reason)],
+        ) from None
     session.delete(draft)
     session.flush()
     return result

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.authoring.diff import diff_files, unified_diff
 from lms.authoring.forms import (
+    TOO_LARGE,
     ActionForm,
     AddFileForm,
     AssetForm,
@@ -35,7 +36,7 @@ from lms.authoring.forms import (
     UploadForm,
 )
 from lms.authoring.models import CourseDraft
-from lms.authoring.preview import file_kind, preview_file
+from lms.authoring.preview import file_kind, one_at_a_time, preview_file
 from lms.authoring.service import (
     DraftError,
     add_asset,
@@ -68,7 +69,9 @@ from lms.authoring.service import (
 from lms.courses.format import MODULE_FILE_RE, Problem
 from lms.courses.models import Course
 from lms.courses.vocabulary import COMPETENCIES
-from lms.extensions import db
+from lms.downloads import attachment
+from lms.extensions import db, limiter
+from lms.inputs import query_int
 from lms.literacy import approval
 from lms.people.models import User
 from lms.security import not_found_for, requires
@@ -107,7 +110,7 @@ def _zip_response(data: bytes, filename: str) -> Response:
     return Response(
         data,
         mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": attachment(filename)},
     )
 
 
@@ -200,7 +203,12 @@ def start_editing(slug: str) -> Any:
     course = _course(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    draft, created = start_draft(db.session, _me(), course)
+    try:
+        draft, created = start_draft(db.session, _me(), course)
+    except DraftError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("authoring.course", slug=slug))
     db.session.commit()
     flash(
         f"Started a draft from version {course.current_version.number}."
@@ -216,8 +224,8 @@ def course_diff(slug: str) -> Any:
     course = _course(slug)
     versions = version_history(db.session, course)
     live_number = course.current_version.number if course.current_version else None
-    new_number = request.args.get("to", type=int) or live_number or 0
-    old_number = request.args.get("from", type=int) or new_number - 1
+    new_number = query_int("to") or live_number or 0
+    old_number = query_int("from") or new_number - 1
     old = get_version(db.session, course, old_number)
     new = get_version(db.session, course, new_number)
     if old is None or new is None:
@@ -237,8 +245,8 @@ def course_diff(slug: str) -> Any:
             text,
             mimetype="text/plain",
             headers={
-                "Content-Disposition": (
-                    f'attachment; filename="{course.slug}-v{old.number}-v{new.number}.diff"'
+                "Content-Disposition": attachment(
+                    f"{course.slug}-v{old.number}-v{new.number}.diff"
                 )
             },
         )
@@ -467,7 +475,7 @@ def _editable(draft: CourseDraft, path: str) -> bool:
 @bp.get("/drafts/<int:draft_id>/validate")
 def validate(draft_id: int) -> Any:
     draft = _draft(draft_id)
-    _, problems = validate_draft(db.session, draft)
+    _, problems = validate_draft(db.session, draft, render=True)
     by_file: dict[str, list[dict[str, Any]]] = {}
     for problem in problems:
         by_file.setdefault(problem.path, []).append(
@@ -543,27 +551,43 @@ def edit(draft_id: int, path: str) -> Any:
             form=form,
             is_new=path not in draft.files,
             unsaved=unsaved,
-            line=request.args.get("line", type=int),
+            line=query_int("line"),
             **_editor_context(draft, path, text),
         ),
         status,
     )
 
 
+def _preview_key() -> str:
+    return f"preview:{_me().id}"
+
+
 @bp.post("/drafts/<int:draft_id>/preview")
+@limiter.limit(lambda: str(current_app.config["PREVIEW_LIMIT"]), key_func=_preview_key)
 def preview(draft_id: int) -> Any:
-    """The live preview the editor's script asks for: an HTML fragment, nothing is saved."""
+    """The live preview the editor's script asks for: an HTML fragment, nothing is saved.
+
+    It comes at every pause in typing, so it is bounded on the server: the text's size (the
+    form), the time rendering may take (:func:`preview_file`), one at a time per author and a
+    number per minute (``PREVIEW_LIMIT``)."""
     draft = _draft(draft_id)
     form = PreviewForm()
     if not form.validate_on_submit():
-        return render_template("authoring/_preview_error.html"), 400
+        message = form.text.errors[0] if form.text.errors else None
+        return render_template("authoring/_preview_error.html", message=message), (
+            413 if message == TOO_LARGE else 400
+        )
     path = form.path.data
     if not _editable(draft, path):
         abort(404)
     text = (form.text.data or "").replace("\r\n", "\n")
-    return render_template(
-        "authoring/_preview.html", draft=draft, path=path, **_editor_context(draft, path, text)
-    )
+    with one_at_a_time(_me().id) as free:
+        if not free:
+            message = "Another preview of yours is still being prepared; this one was skipped."
+            return render_template("authoring/_preview_error.html", message=message), 429
+        return render_template(
+            "authoring/_preview.html", draft=draft, path=path, **_editor_context(draft, path, text)
+        )
 
 
 @bp.post("/drafts/<int:draft_id>/publish")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,9 +30,9 @@ from lms.courses.vocabulary import (
     COMPETENCIES,
     REVIEW_POLICIES,
 )
+from lms.recognition.svg import sanitize_svg
 
 MODULE_FILE_RE = re.compile(r"^(\d{2,4})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
-LINK_RE = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 ASSET_TYPES: dict[str, str] = {
@@ -45,7 +47,16 @@ ASSET_TYPES: dict[str, str] = {
     ".csv": "text/csv; charset=utf-8",
 }
 MAX_FILE_BYTES = 2 * 1024 * 1024
+# A Markdown file is rendered as one document within a time budget (lms/courses/render.py); this
+# keeps ordinary text far inside it (256 KB of lessons take about a quarter of a second).
+MAX_MARKDOWN_BYTES = 256 * 1024
 MAX_FRONT_MATTER_CHARS = 16_000
+# Unicode categories refused in one-line settings: control characters, line and paragraph breaks.
+CONTROL = {"Cc", "Zl", "Zp"}
+
+TOO_LARGE_MARKDOWN = (
+    f"a Markdown file can be at most {MAX_MARKDOWN_BYTES // 1024} KB: split it into several modules"
+)
 
 COURSE_KEYS = {
     "title",
@@ -287,6 +298,15 @@ class _Settings:
         text = str(value).strip()
         if len(text) > max_length:
             self.report.add(self.line(key), f"{key!r} is longer than {max_length} characters")
+        control = next((char for char in text if unicodedata.category(char) in CONTROL), None)
+        if control is not None:
+            # Titles end up in email headers, file names and one-line lists; a line break or
+            # another control character breaks them (a newline in a title stopped the reminders).
+            self.report.add(
+                self.line(key),
+                f"{key!r} must be one line of plain text: it contains a line break or another "
+                f"control character (U+{ord(control):04X})",
+            )
         return text
 
     def integer(
@@ -363,6 +383,9 @@ def parse_course(
         if len(files[path]) > MAX_FILE_BYTES:
             problems.append(Problem(where(path), 1, f"file is larger than {MAX_FILE_BYTES} bytes"))
             continue
+        if path.endswith(".md") and len(files[path]) > MAX_MARKDOWN_BYTES:
+            problems.append(Problem(where(path), 1, TOO_LARGE_MARKDOWN))
+            continue
         if "/" not in path and path.endswith(".md"):
             if path in {"course.md", "quiz.md"}:
                 continue
@@ -404,6 +427,8 @@ def parse_course(
                         f"(allowed: {', '.join(sorted(ASSET_TYPES))})",
                     )
                 )
+            elif extension == ".svg":
+                assets[path] = _course_svg(where(path), files[path], problems)
             else:
                 assets[path] = files[path]
 
@@ -526,6 +551,16 @@ def parse_course(
         ),
         [],
     )
+
+
+def _course_svg(display: str, data: bytes, problems: list[Problem]) -> bytes:
+    """An SVG image cleaned like badge images (scripts, event handlers, links, embedded HTML
+    refused; editor leftovers stripped), so that what is published and served is the clean copy
+    rather than the author's file. Problems are reported at their line."""
+    result = sanitize_svg(data, badge=False, max_bytes=MAX_FILE_BYTES)
+    for line, message in result.problems:
+        problems.append(Problem(display, line, f"SVG image: {message}"))
+    return result.svg.encode("utf-8") if result.svg is not None else data
 
 
 def _quiz_settings(front: FrontMatter, report: _Collector) -> QuizSettings | None:
@@ -692,10 +727,81 @@ def _check_links(
             continue
         if in_fence is not None:
             continue
-        for match in LINK_RE.finditer(line):
-            problem = link_problem(match.group(1), module_slugs, assets)
+        for target in link_targets_in(line):
+            problem = link_problem(target, module_slugs, assets)
             if problem:
                 report.add(first_line + offset, problem)
+
+
+_SPACES_RE = re.compile(r"\s*")
+_TARGET_CHARS_RE = re.compile(r"[^)\s>]*")
+
+
+def link_targets_in(line: str) -> Iterator[str]:
+    """The targets of the inline links and images on one line: ``[text](target "title")``.
+
+    Finds exactly what ``re.finditer`` finds with the pattern
+    ``!?\\[[^\\]]*\\]\\(\\s*<?([^)\\s>]+)>?(?:\\s+"[^"]*")?\\s*\\)`` (group 1), but in time
+    linear in the line: that regex restarts its scan to the end of the line at every ``[`` and
+    every ``[a](`` that does not close, which an author's 20 KB of ``[`` turned into minutes of
+    CPU. Here every part of the line is scanned a bounded number of times: all the ``[`` before
+    one ``]`` share that ``]`` (and its outcome), a target's run of characters is remembered for
+    the links that start inside it, and what follows a target is worked out once per target end.
+    """
+    length = len(line)
+    run_start = run_end = -1  # line[run_start:run_end] holds no ')', '>' or whitespace
+    tails: dict[int, int | None] = {}
+
+    def spaces_end(position: int) -> int:
+        match = _SPACES_RE.match(line, position)
+        return match.end() if match else position
+
+    def run_from(position: int) -> int:
+        nonlocal run_start, run_end
+        if not run_start <= position <= run_end:
+            match = _TARGET_CHARS_RE.match(line, position)
+            run_start, run_end = position, match.end() if match else position
+        return run_end
+
+    def tail(position: int) -> int | None:
+        """Where a link whose target ends at ``position`` ends (after its ')'), if it does."""
+        if position not in tails:
+            after = position + 1 if line.startswith(">", position) else position
+            space = spaces_end(after)
+            end: int | None = None
+            if space > after and line.startswith('"', space):
+                quote = line.find('"', space + 1)
+                closing = spaces_end(quote + 1) if quote >= 0 else length
+                if quote >= 0 and line.startswith(")", closing):
+                    end = closing + 1
+            if end is None and line.startswith(")", space):
+                end = space + 1
+            tails[position] = end
+        return tails[position]
+
+    start = line.find("[")
+    while start >= 0:
+        bracket = line.find("]", start + 1)
+        if bracket < 0:
+            return
+        found = None
+        if line.startswith("(", bracket + 1):
+            first = spaces_end(bracket + 2)
+            opened = line.startswith("<", first)
+            target_start = first + 1 if opened else first
+            target_end = run_from(target_start)
+            if opened and target_end == target_start:
+                target_start = first  # '<' alone is the target, as the regex backtracks to it
+            if target_end > target_start:
+                end = tail(target_end)
+                if end is not None:
+                    found = (line[target_start:target_end], end)
+        if found is None:
+            # Every '[' before this ']' would meet the same ']' and fail the same way.
+            start = line.find("[", bracket + 1)
+            continue
+        yield found[0]
+        start = line.find("[", found[1])
 
 
 def link_problem(target: str, module_slugs: set[str], assets: dict[str, bytes]) -> str | None:

@@ -98,6 +98,13 @@ def read_zip(data: bytes) -> tuple[str | None, dict[str, bytes], list[Problem]]:
         return None, {}, [Problem("upload.zip", 1, f"more than {MAX_COURSE_FILES} files")]
     if sum(info.file_size for info in entries) > MAX_ZIP_BYTES:
         return None, {}, [Problem("upload.zip", 1, "the unpacked course is too large")]
+    # A '..' part also looks hidden (it starts with a dot): report it before anything is ignored.
+    problems.extend(
+        Problem(info.filename, 1, "path points outside the course folder")
+        for info in entries
+        if _outside(info.filename)
+    )
+    entries = [info for info in entries if not _outside(info.filename)]
     names = [info.filename for info in entries if not _ignored(info.filename)]
     prefix = ""
     if "course.md" not in names:
@@ -131,6 +138,10 @@ def read_zip(data: bytes) -> tuple[str | None, dict[str, bytes], list[Problem]]:
             problems.append(Problem(name, 1, f"cannot read this file from the zip ({error})"))
     slug = prefix.rstrip("/") or None
     return slug, files, problems
+
+
+def _outside(name: str) -> bool:
+    return name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/")
 
 
 def _ignored(name: str) -> bool:

@@ -8,13 +8,13 @@ course (same content hash) does nothing.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import func, select
 
-from lms.courses.format import ASSET_TYPES, CourseSource
+from lms.courses.format import ASSET_TYPES, CourseSource, Problem
 from lms.courses.models import (
     Course,
     CourseAsset,
@@ -25,7 +25,17 @@ from lms.courses.models import (
     QuestionVersion,
 )
 from lms.courses.questions import QuestionSource
-from lms.courses.render import LinkTargets, render_inline, render_markdown
+from lms.courses.render import (
+    DEFAULT_BUDGET_SECONDS,
+    LinkTargets,
+    RenderError,
+    configured_seconds,
+    markdown_to_html,
+    sanitize,
+    time_budget,
+    too_slow,
+    unwrap_paragraph,
+)
 from lms.database import DbSession
 from lms.people.models import User, utcnow
 
@@ -76,6 +86,7 @@ def publish_course(
         return PublishResult(course, current, changed=False)
 
     links = link_targets(source.slug)
+    rendered = render_course(source, links)  # RenderError: the caller rolls back
     number = (
         session.scalar(
             select(func.max(CourseVersion.number)).where(CourseVersion.course_id == course.id)
@@ -99,7 +110,7 @@ def publish_course(
         prerequisites=source.prerequisites,
         badge_slug=source.badge,
         quiz_settings=source.quiz.as_dict() if source.quiz else None,
-        overview_html=render_markdown(source.overview, links),
+        overview_html=rendered.overview_html,
         source={
             path: data.decode("utf-8")
             for path, data in source.files.items()
@@ -145,7 +156,7 @@ def publish_course(
                 title=module_source.title,
                 competencies=module_source.competencies,
                 estimated_minutes=module_source.estimated_minutes,
-                html=render_markdown(module_source.body, links),
+                html=rendered.modules[module_source.slug],
                 question_count=len(module_source.questions),
             )
         )
@@ -158,7 +169,7 @@ def publish_course(
                 module_id,
                 position,
                 question_source,
-                links,
+                rendered.questions[question_source.slug],
             )
         )
     for path, data in source.assets.items():
@@ -189,7 +200,7 @@ def _question_version(
     module_id: int | None,
     position: int,
     source: QuestionSource,
-    links: LinkTargets,
+    html: dict[str, Any],
 ) -> QuestionVersion:
     return QuestionVersion(
         course_version_id=version_id,
@@ -201,7 +212,7 @@ def _question_version(
         competency=source.competency,
         difficulty=source.difficulty,
         pin_last=source.pin_last,
-        **render_question(source, links),
+        **html,
     )
 
 
@@ -211,18 +222,112 @@ def _approved_on_publish(publisher: User | None, approve: bool | None) -> bool:
     return publisher is None or publisher.is_admin
 
 
+@dataclass
+class RenderedCourse:
+    """A course's HTML as published: the overview, each module's lesson, each question's parts."""
+
+    overview_html: str = ""
+    modules: dict[str, str] = field(default_factory=dict)  # module slug -> lesson HTML
+    questions: dict[str, dict[str, Any]] = field(default_factory=dict)  # slug -> render_question
+
+
+def render_course(source: CourseSource, links: LinkTargets | None = None) -> RenderedCourse:
+    """Render every file of a course, each file (its lesson and its questions) within the
+    ``RENDER_BUDGET_SECONDS`` budget and the whole course within ``RENDER_COURSE_BUDGET_SECONDS``.
+
+    Raises :class:`RenderError` naming the first file over its budget (``path`` as problems name
+    it), before anything is written: ``lms courses check`` and a draft's Validate call this too,
+    so they refuse exactly what publishing would.
+    """
+    links = links or link_targets(source.slug)
+    per_course = configured_seconds("RENDER_COURSE_BUDGET_SECONDS", 5 * DEFAULT_BUDGET_SECONDS)
+    rendered = RenderedCourse()
+    with time_budget(per_course, too_slow(per_course, "the course as a whole takes")):
+        rendered.overview_html = _render_file(source, "course.md", source.overview, rendered, links)
+        for module in source.modules:
+            rendered.modules[module.slug] = _render_file(
+                source, module.path, module.body, rendered, links
+            )
+        _render_file(source, "quiz.md", "", rendered, links)
+    return rendered
+
+
+def render_problems(sources: list[CourseSource]) -> list[Problem]:
+    """What publishing these courses would refuse at rendering, as problems (one per course)."""
+    problems = []
+    for source in sources:
+        try:
+            render_course(source)
+        except RenderError as error:
+            problems.append(Problem(error.path, 1, error.reason))
+    return problems
+
+
+def _render_file(
+    source: CourseSource, path: str, body: str, rendered: RenderedCourse, links: LinkTargets
+) -> str:
+    """One file's lesson HTML (returned) and its questions' (into ``rendered``), in one budget."""
+    per_file = configured_seconds("RENDER_BUDGET_SECONDS", DEFAULT_BUDGET_SECONDS)
+    questions = [question for question in source.questions if question.path == path]
+    try:
+        with time_budget(per_file):
+            html, question_parts = render_file(body, questions, links)
+    except RenderError as error:
+        where = f"{source.display_root}/{path}" if source.display_root else path
+        raise RenderError(error.reason, where) from None
+    for question, parts in zip(questions, question_parts, strict=True):
+        rendered.questions[question.slug] = parts
+    return html
+
+
+def render_file(
+    body: str, questions: list[QuestionSource], links: LinkTargets
+) -> tuple[str, list[dict[str, Any]]]:
+    """A file's lesson HTML and its questions' (as :func:`render_question`), converted in one
+    batch: publishing a course then costs the Markdown worker a round trip per file."""
+    texts = [body]
+    for question in questions:
+        texts += question_texts(question)
+    raw = markdown_to_html(texts)
+    parts = []
+    position = 1
+    for question in questions:
+        count = len(question_texts(question))
+        parts.append(question_html(question, raw[position : position + count], links))
+        position += count
+    return sanitize(raw[0], links), parts
+
+
 def render_question(source: QuestionSource, links: LinkTargets) -> dict[str, Any]:
     """A question's HTML as published (also what an author's preview shows)."""
+    return question_html(source, markdown_to_html(question_texts(source)), links)
+
+
+def question_texts(source: QuestionSource) -> list[str]:
+    """A question's Markdown texts, in the order :func:`question_html` takes their HTML."""
+    return [
+        source.stem,
+        source.explanation,
+        *(option.text for option in source.options),
+        *(option.feedback for option in source.options),
+    ]
+
+
+def question_html(source: QuestionSource, raw: list[str], links: LinkTargets) -> dict[str, Any]:
+    """Sanitized HTML of a question from the Markdown worker's output for its texts. Options
+    and feedback are inline (no paragraph) and keep their links as written."""
+    count = len(source.options)
+    options, feedback = raw[2 : 2 + count], raw[2 + count :]
     return {
-        "stem_html": render_markdown(source.stem, links),
+        "stem_html": sanitize(raw[0], links),
         "options": [
             {
                 "key": option.key,
-                "html": render_inline(option.text),
+                "html": unwrap_paragraph(sanitize(options[index])),
                 "correct": option.correct,
-                "feedback_html": render_inline(option.feedback),
+                "feedback_html": unwrap_paragraph(sanitize(feedback[index])),
             }
-            for option in source.options
+            for index, option in enumerate(source.options)
         ],
-        "explanation_html": render_markdown(source.explanation, links),
+        "explanation_html": sanitize(raw[1], links),
     }

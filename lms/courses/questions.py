@@ -15,11 +15,13 @@ from typing import Protocol
 from lms.courses.vocabulary import COMPETENCIES, DIFFICULTIES, QUESTION_TYPES
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-QUESTION_HEADING_RE = re.compile(r"^##\s+Question:\s*(.*?)\s*$")
+# Linear patterns: a lazy group before \s*$ backtracks quadratically on long runs of spaces, so
+# the captured text is stripped in code instead.
+QUESTION_HEADING_RE = re.compile(r"^##\s+Question:(.*)$")
 OPTION_RE = re.compile(r"^- \[([ xX])\]\s+(.*)$")
 FEEDBACK_RE = re.compile(r"^\s{2,}Feedback:\s*(.*)$")
 EXPLANATION_RE = re.compile(r"^Explanation:\s*(.*)$")
-META_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
+META_RE = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(.*)$")
 FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 # "allow: <rule-id>: <why>" silences one assessment-check finding for this question.
 ALLOW_RE = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\s*:\s*(\S.*)$")
@@ -144,9 +146,11 @@ def parse_question(
     """One question block starting at ``line_no`` (its heading line), or None if it has problems."""
     counted = _CountingReport(report)
     heading = QUESTION_HEADING_RE.match(block[0])
-    slug = heading.group(1) if heading else ""
-    if not SLUG_RE.match(slug):
-        counted.add(line_no, f"question id {slug!r} must be a slug (a-z, 0-9, hyphens)")
+    slug = heading.group(1).strip() if heading else ""
+    if not SLUG_RE.fullmatch(slug):
+        shown = slug if len(slug) <= 60 else slug[:60] + "..."
+        counted.add(line_no, f"question id {shown!r} must be a slug (a-z, 0-9, hyphens)")
+        slug = shown
     settings = _read_settings(block, line_no, counted)
     qtype = _question_type(settings, slug, line_no, counted)
     competency = _competency(settings, slug, line_no, counted)
@@ -194,7 +198,7 @@ def _read_settings(block: list[str], line_no: int, report: Report) -> _Settings:
         match = META_RE.match(block[index])
         if not match or OPTION_RE.match(block[index]):
             break
-        key, value, line = match.group(1).lower(), match.group(2), line_no + index
+        key, value, line = match.group(1).lower(), match.group(2).strip(), line_no + index
         if key not in QUESTION_META_KEYS:
             report.add(
                 line,

@@ -14,7 +14,6 @@ from typing import Any
 import yaml
 
 from lms.courses.format import (
-    LINK_RE,
     SCHEME_RE,
     FrontMatter,
     Problem,
@@ -22,6 +21,7 @@ from lms.courses.format import (
     _Settings,
     content_hash,
     decode,
+    link_targets_in,
     split_front_matter,
 )
 from lms.courses.questions import SLUG_RE
@@ -339,8 +339,7 @@ def _check_body_links(front: FrontMatter, report: _Collector) -> None:
             in_fence = not in_fence
         if in_fence:
             continue
-        for match in LINK_RE.finditer(line):
-            target = match.group(1)
+        for target in link_targets_in(line):
             if not target.startswith("#") and not SCHEME_RE.match(target):
                 report.add(
                     front.body_line + offset,

@@ -214,10 +214,16 @@ class SanitizedSvg:
     title: str = ""
 
 
-def sanitize_svg(data: bytes) -> SanitizedSvg:
-    """Check and clean an SVG. Never raises: problems come back as (line, message)."""
-    if len(data) > MAX_SVG_BYTES:
-        return SanitizedSvg(None, [(1, f"the image is larger than {MAX_SVG_BYTES} bytes")])
+def sanitize_svg(
+    data: bytes, *, badge: bool = True, max_bytes: int = MAX_SVG_BYTES
+) -> SanitizedSvg:
+    """Check and clean an SVG. Never raises: problems come back as (line, message).
+
+    ``badge=False`` is for a course's images (diagrams): the same allow-list, but no square
+    ``viewBox`` or ``<title>`` is required (the lesson's ``![text](...)`` names the image).
+    """
+    if len(data) > max_bytes:
+        return SanitizedSvg(None, [(1, f"the image is larger than {max_bytes} bytes")])
     try:
         root = _parse(data)
     except _Refused as refused:
@@ -228,15 +234,18 @@ def sanitize_svg(data: bytes) -> SanitizedSvg:
             (root.line, f'the root element must be <svg xmlns="{SVG_NS}">, not <{root.name}>')
         )
         return SanitizedSvg(None, problems)
-    _check_view_box(root, problems)
     title = next((child.text.strip() for child in root.children if _is_svg(child, "title")), "")
-    if not title:
+    if badge:
+        _check_view_box(root, problems)
+    if badge and not title:
         problems.append(
             (root.line, "add a <title> inside <svg> (the image's accessible name), e.g. "
              "<title>Careful checker badge</title>")
         )  # fmt: skip
     output: list[str] = []
     _write(root, output, problems, is_root=True)
+    if not badge:
+        problems = [(line, message.replace("badge images", "images")) for line, message in problems]
     if problems:
         return SanitizedSvg(None, sorted(set(problems)), title)
     return SanitizedSvg("".join(output) + "\n", [], title)

@@ -25,11 +25,25 @@
   var timer = null;
   var sequence = 0;
   var DELAY_MS = 400;
+  var RETRY_MS = 5000;
+  var FALLBACK = "The preview could not be updated. Use the Preview button.";
 
   function say(message) {
     if (status) {
       status.textContent = message;
     }
+  }
+
+  // The server's own words about a refused preview (its alert, or the error page's message),
+  // read as text: nothing of the response is inserted as HTML.
+  function serverMessage(html, status) {
+    if (status === 429) {
+      return "The preview pauses for a moment (many updates in a short time); it updates again shortly.";
+    }
+    var page = new DOMParser().parseFromString(html, "text/html");
+    var element = page.querySelector("[role=alert]") || page.querySelector("article p");
+    var text = element ? element.textContent.trim() : "";
+    return text ? text.slice(0, 300) : FALLBACK;
   }
 
   function goToLine(line) {
@@ -72,7 +86,16 @@
     })
       .then(function (response) {
         if (!response.ok) {
-          throw new Error("preview failed: " + response.status);
+          return response.text().then(function (html) {
+            if (response.status === 429 && mine === sequence) {
+              // Too many previews for now: try again after a pause instead of giving up.
+              window.clearTimeout(timer);
+              timer = window.setTimeout(refresh, RETRY_MS);
+            }
+            var refused = new Error(serverMessage(html, response.status));
+            refused.fromServer = true;
+            throw refused;
+          });
         }
         return response.text();
       })
@@ -84,9 +107,9 @@
         bindLineLinks(target);
         say("Preview updated (not saved yet).");
       })
-      .catch(function () {
+      .catch(function (error) {
         if (mine === sequence) {
-          say("The preview could not be updated. Use the Preview button.");
+          say(error && error.fromServer ? error.message : FALLBACK);
         }
       });
   }
