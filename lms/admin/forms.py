@@ -3,10 +3,11 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from lms.inputs import Form
 from lms.people.models import JOB_FUNCTIONS
 
 
-class PersonForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+class PersonForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     job_function = SelectField(

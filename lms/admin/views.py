@@ -19,6 +19,7 @@ from wtforms import SelectChoice
 
 from lms.admin.forms import ActionForm, ImportForm, PersonForm
 from lms.extensions import db
+from lms.inputs import query_int
 from lms.learn.forms import AccommodationForm, GrantAttemptForm
 from lms.learn.grants import (
     GrantError,
@@ -46,7 +47,7 @@ def admins_only() -> None:
 @bp.get("/people")
 def people() -> Any:
     query = request.args.get("q", "").strip()[:100]
-    page = search_people(db.session, query, request.args.get("page", 1, type=int))
+    page = search_people(db.session, query, query_int("page", 1))
     return render_template("admin/people.html", result=page, query=query)
 
 

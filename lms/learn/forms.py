@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from lms.inputs import Form
 from lms.learn.grants import ACCOMMODATION_LABELS, MIN_REASON
 
 
-class GrantAttemptForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+class GrantAttemptForm(Form):
     course = SelectField("Course", validators=[DataRequired()])
     reason = StringField(
         "Why",
@@ -20,7 +20,7 @@ class GrantAttemptForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     submit = SubmitField("Grant one more attempt")
 
 
-class AccommodationForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+class AccommodationForm(Form):
     choice = SelectField(
         "Time on timed quizzes",
         choices=[SelectChoice(value, label) for value, label in ACCOMMODATION_LABELS.items()],

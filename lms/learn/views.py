@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 from lms.courses.models import CourseAsset
 from lms.courses.vocabulary import AUDIENCES, COMPETENCIES, LEVELS
 from lms.database import commit_once_despite_races
+from lms.downloads import attachment
 from lms.extensions import db
 from lms.learn import grants, quiz, service
 from lms.learn.baseline import record_self_ratings
@@ -283,8 +284,8 @@ def asset(slug: str, path: str) -> Any:
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.set_etag(asset.sha256)
     if not asset.content_type.startswith("image/") or asset.content_type == "image/svg+xml":
-        response.headers["Content-Disposition"] = (
-            "inline" if asset.content_type.startswith("image/") else "attachment"
+        response.headers["Content-Disposition"] = attachment(
+            asset.path.rsplit("/", 1)[-1], inline=asset.content_type.startswith("image/")
         )
     return response.make_conditional(request)
 

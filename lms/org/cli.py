@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import AppGroup
 
 from lms.extensions import db
+from lms.inputs import cli_day
 
 snapshots_cli = AppGroup("snapshots", help="Weekly snapshots behind the organisation trends.")
 
@@ -37,10 +36,7 @@ def take_snapshots_command(week_text: str | None, weeks: int) -> None:
     from lms.org.snapshots import take_snapshot, week_start
     from lms.people.models import utcnow
 
-    try:
-        day = date.fromisoformat(week_text) if week_text else utcnow().date()
-    except ValueError as error:
-        raise click.ClickException(f"--week must be YYYY-MM-DD, not {week_text!r}") from error
+    day = cli_day(week_text, "--week") or utcnow().date()
     last = week_start(day)
     for back in range(weeks - 1, -1, -1):
         start = last - timedelta(weeks=back)

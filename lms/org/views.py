@@ -22,6 +22,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
+from lms.downloads import attachment
 from lms.extensions import db
 from lms.literacy.model import CORE_AREAS
 from lms.org import record as literacy_record
@@ -128,7 +129,7 @@ def _stream(
         body = literacy_record.json_chunks(people, generated, scope)
     response = Response(stream_with_context(body), mimetype=FORMATS[fmt])
     filename = literacy_record.record_filename(label, fmt, generated)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = attachment(filename)
     return response
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from lms.extensions import db
+from lms.inputs import Form, query_int
 from lms.recognition import service
 from lms.recognition.models import BadgeAward
 from lms.recognition.rules import describe
@@ -20,7 +20,7 @@ from lms.security import requires
 bp = Blueprint("badges_admin", __name__, url_prefix="/admin/badges")
 
 
-class RevokeForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+class RevokeForm(Form):
     reason = StringField("Reason", validators=[DataRequired(), Length(max=service.MAX_REASON)])
 
 
@@ -34,7 +34,7 @@ def admins_only() -> None:
 def index() -> Any:
     query = request.args.get("q", "").strip()[:100]
     badge = request.args.get("badge", "").strip()[:100]
-    awards = service.search_awards(db.session, query, badge, request.args.get("page", 1, type=int))
+    awards = service.search_awards(db.session, query, badge, query_int("page", 1))
     return render_template(
         "badges_admin/index.html",
         badges=service.badge_summaries(db.session),

@@ -19,7 +19,9 @@ from wtforms import BooleanField, SelectChoice, SelectField, SubmitField, TextAr
 from wtforms.validators import DataRequired, Length
 
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
+from lms.downloads import attachment
 from lms.extensions import db
+from lms.inputs import db_int, query_int
 from lms.navigation import viewer_is_manager
 from lms.openbadges import service as ob
 from lms.openbadges.issuer import issuer_info
@@ -45,7 +47,7 @@ class SettingsForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
 
 
 class KudosForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
-    recipient = SelectField("To", coerce=int, validate_choice=False)
+    recipient = SelectField("To", coerce=db_int, validate_choice=False)
     message = TextAreaField(
         "Message",
         validators=[DataRequired(), Length(max=KUDOS_MAX_LENGTH)],
@@ -74,9 +76,7 @@ def share_url(award: BadgeAward) -> str:
 
 @bp.get("/recognition")
 def wall() -> str:
-    page_text = request.args.get("page", "1")
-    page = int(page_text) if page_text.isdigit() else 1
-    result = wall_service.wall_page(db.session, page)
+    result = wall_service.wall_page(db.session, query_int("page", 1))
     return render_template(
         "recognition/wall.html",
         result=result,
@@ -117,8 +117,9 @@ def kudos() -> Any:
     form.recipient.choices = [
         SelectChoice(person.id, f"{person.name} ({person.email})") for person in people
     ]
-    if request.method == "GET" and request.args.get("to", "").isdigit():
-        form.recipient.data = int(request.args["to"])
+    wanted = query_int("to") if request.method == "GET" else None
+    if wanted is not None:
+        form.recipient.data = wanted
     if form.validate_on_submit():
         recipient_id = int(form.recipient.data)
         try:
@@ -204,8 +205,8 @@ def award(public_id: str) -> str:
 def baked_badge(public_id: str) -> Response:
     found = _owned_active_award(public_id)
     response = Response(ob.baked_badge(found), mimetype="image/png")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{found.badge.slug}-{found.public_id[:8]}.png"'
+    response.headers["Content-Disposition"] = attachment(
+        f"{found.badge.slug}-{found.public_id[:8]}.png"
     )
     return response
 
@@ -214,8 +215,8 @@ def baked_badge(public_id: str) -> Response:
 def award_credential(public_id: str) -> Response:
     found = _owned_active_award(public_id)
     response = Response(ob.award_credential(found, utcnow()), mimetype="application/vc+jwt")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{found.badge.slug}-{found.public_id[:8]}.jwt"'
+    response.headers["Content-Disposition"] = attachment(
+        f"{found.badge.slug}-{found.public_id[:8]}.jwt"
     )
     return response
 
@@ -262,7 +263,7 @@ def certificate_credential(public_id: str) -> Response:
         not_found_for(f"credential of certificate {public_id}")
     token = ob.certificate_credential(db.session, found, utcnow())
     response = Response(token, mimetype="application/vc+jwt")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="certificate-{found.public_id[:8]}.jwt"'
+    response.headers["Content-Disposition"] = attachment(
+        f"certificate-{found.public_id[:8]}.jwt"
     )
     return response

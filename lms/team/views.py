@@ -23,7 +23,9 @@ from markupsafe import Markup
 from wtforms import SelectChoice
 
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
+from lms.downloads import attachment
 from lms.extensions import db
+from lms.inputs import query_int
 from lms.learn.forms import GrantAttemptForm
 from lms.learn.grants import accommodation_of, grants_for
 from lms.navigation import viewer_is_manager
@@ -57,7 +59,7 @@ def managers_only() -> Any:
 
 
 def _state(**extra: Any) -> TeamState:
-    team_id = request.args.get("team", type=int)
+    team_id = query_int("team", strict=True)
     resolved = resolve_scope(
         db.session, current_user.id, team_id, request.args.get("direct") == "1"
     )
@@ -116,7 +118,7 @@ def people() -> Any:
     state = _state(
         filters=PeopleFilters.parse(request.args),
         sort=Sort.parse(request.args),
-        page=request.args.get("page", 1, type=int),
+        page=query_int("page", 1),
     )
     result = people_page(db.session, state.scope, state.filters, state.sort, state.page, utcnow())
     return render_template(
@@ -140,7 +142,7 @@ def export() -> Response:
         stream_with_context(csv_chunks(rows)),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="team-{now:%Y-%m-%d}.csv"',
+            "Content-Disposition": attachment(f"team-{now:%Y-%m-%d}.csv"),
         },
     )
 
