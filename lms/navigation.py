@@ -103,6 +103,10 @@ def nav_items() -> list[NavItem]:
 
 
 def init_app(app: Flask) -> None:
+    from lms import layout
+
+    layout.init_app(app)  # the scroll_boxes filter base.html's pages use
+
     @app.context_processor
     def inject_nav() -> dict[str, Any]:
         return {"nav_items": nav_items(), "site_urls": _links().site}
