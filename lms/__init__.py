@@ -21,7 +21,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance_path.mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(instance_path, config))
 
-    from lms import database, navigation, security
+    from lms import hosting
+
+    hosting.init_app(app)  # proxy headers, only when LMS_PROXY_FIX says so
+
+    from lms import database, inputs, navigation, security
+    from lms.auth import ratelimit_store  # noqa: F401  (registers the database:// throttling store)
     from lms.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -32,12 +37,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    inputs.init_app(app)  # the int converter (before any route) and the control character check
     security.init_app(app)
     navigation.init_app(app)
 
     from lms import models  # noqa: F401  (register every table on the metadata)
     from lms.activity.views import bp as activity_bp
     from lms.admin.views import bp as admin_bp
+    from lms.assessment.views import bp as assessment_bp
     from lms.assignments.views import bp as assignments_bp
     from lms.auth.views import bp as auth_bp
     from lms.authoring.views import bp as authoring_bp
@@ -65,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(recognition_bp)
     app.register_blueprint(openbadges_bp)
     app.register_blueprint(team_bp)
+    app.register_blueprint(assessment_bp)
 
     from lms.recognition.service import init_app as init_badges
 

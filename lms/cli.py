@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,32 @@ def password_link(token: str) -> str:
         return url_for("auth.set_password_with_token", token=token, _external=True)
 
 
+# The admin form's field for each option of `users create`.
+PERSON_OPTIONS = {"email": "--email", "name": "--name", "job_function": "--function",
+                  "title": "--title", "manager_email": "--manager"}
+
+
+def person_problem(
+    email: str, name: str, job_function: str, title: str, manager_email: str | None
+) -> str | None:
+    """The first thing the admin's person form would refuse in these values, as one line.
+
+    The command validates with the very same form (lengths, email syntax, control characters),
+    so the command line cannot create a person the admin pages would not.
+    """
+    from werkzeug.datastructures import MultiDict
+
+    from lms.admin.forms import PersonForm
+
+    values = {"email": email, "name": name, "job_function": job_function, "title": title,
+              "manager_email": manager_email or "", "active": "y"}
+    form = PersonForm(formdata=MultiDict(values), meta={"csrf": False})
+    if form.validate():
+        return None
+    field, errors = next(iter(form.errors.items()))
+    return f"{PERSON_OPTIONS.get(field, field)}: {errors[0]}"
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
@@ -62,6 +88,9 @@ def create_user_command(
     executive: bool,
 ) -> None:
     """Create a person and print a one-time link to set their password."""
+    problem = person_problem(email, name, job_function, title, manager_email)
+    if problem:
+        raise click.ClickException(problem)
     try:
         user = create_user(
             db.session,
@@ -144,16 +173,33 @@ courses_cli = AppGroup("courses", help="Courses: check and publish Markdown cour
 lms_cli.add_command(courses_cli)
 
 
+def _published_if_any() -> set[str]:
+    """The published courses' slugs; none when the database is not set up (a bare checkout)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lms.courses.service import published_slugs
+
+    try:
+        return published_slugs(db.session)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return set()
+
+
 @courses_cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Treat the assessment checks' warnings as errors.")
 def check_courses_command(paths: tuple[Path, ...], strict: bool) -> None:
     """Validate courses (default: all of courses/, badges included) and print every problem as
     file:line: message; the assessment checks as file:line: rule-id: message."""
+    from lms.courses.publish import render_problems
     from lms.recognition.publish import load_tree
 
-    tree = load_tree(list(paths), Path(current_app.config["COURSES_DIR"]))
-    courses, problems = tree.courses, tree.problems
+    # Like publish: prerequisites and badges may name courses published before (from the
+    # workspace, or a folder since removed), so that check and publish accept the same tree.
+    tree = load_tree(list(paths), Path(current_app.config["COURSES_DIR"]), _published_if_any())
+    # Rendering within its time budget is part of publishing, so it is part of checking.
+    courses, problems = tree.courses, tree.problems + render_problems(tree.courses)
     for problem in problems:
         click.echo(str(problem))
     for finding in tree.assessment.warnings:
@@ -180,7 +226,9 @@ def check_courses_command(paths: tuple[Path, ...], strict: bool) -> None:
 def publish_courses_command(paths: tuple[Path, ...], owner_email: str | None) -> None:
     """Validate, then publish courses (default: all of courses/, badges included). All or
     nothing."""
+    from lms.courses.format import Problem
     from lms.courses.publish import publish_course
+    from lms.courses.render import RenderError
     from lms.courses.service import published_slugs
     from lms.people.services import find_user_by_email
     from lms.recognition.publish import load_tree, publish_badges
@@ -199,13 +247,23 @@ def publish_courses_command(paths: tuple[Path, ...], owner_email: str | None) ->
             click.echo(str(problem))
         click.echo(f"{len(tree.problems)} problem(s): nothing was published.", err=True)
         sys.exit(1)
-    results = [publish_course(db.session, course, None, owner) for course in tree.courses]
     try:
+        results = [publish_course(db.session, course, None, owner) for course in tree.courses]
         badges = publish_badges(db.session, tree.badges) if tree.with_badges else []
+        pulse_problems = not paths and publish_pulses(
+            db.session, Path(current_app.config["COURSES_DIR"])
+        )
+    except RenderError as error:
+        db.session.rollback()
+        if not error.path:
+            raise click.ClickException(f"{error}; nothing was published.") from error
+        click.echo(str(Problem(error.path, 1, error.reason)))
+        click.echo("1 problem(s): nothing was published.", err=True)
+        sys.exit(1)
     except BadgeImageError as error:
         db.session.rollback()
         raise click.ClickException(f"{error}; nothing was published.") from error
-    if not paths and publish_pulses(db.session, Path(current_app.config["COURSES_DIR"])):
+    if pulse_problems:
         db.session.rollback()
         raise click.ClickException("The pulse surveys have problems; nothing was published.")
     db.session.commit()
@@ -246,9 +304,6 @@ def export_xapi_command(
 
     Statements are written one at a time as they are read; a file appears only when complete.
     """
-    import os
-    import tempfile
-
     from lms.activity.service import (
         ExportError,
         base_url_from,
@@ -274,8 +329,8 @@ def export_xapi_command(
         if unknown:
             raise click.ClickException(f"No one has the email {', '.join(unknown)}.")
         selected = {person.id for person in people}
-        if manager is not None:
-            selected |= subtree_ids(db.session, manager.id)
+        if manager is not None:  # a team: its deactivated people are left out, as everywhere
+            selected |= subtree_ids(db.session, manager.id, active_only=True)
         user_ids = sorted(selected)
 
     count = 0
@@ -293,16 +348,37 @@ def export_xapi_command(
         for chunk in json_array(counted()):
             click.echo(chunk, nl=False)
     else:
-        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                for chunk in json_array(counted()):
-                    stream.write(chunk)
-            os.replace(temporary, output)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(output, json_array(counted()))
     click.echo(f"Exported {count} statement(s) to {output or 'standard output'}.", err=True)
+
+
+def write_atomically(output: Path, chunks: Iterable[str]) -> None:
+    """Write ``chunks`` to ``output`` through a temporary file beside it, so the file appears
+    only when complete. A folder that is missing or cannot be written stops the command with
+    one line instead of a traceback."""
+    import os
+    import tempfile
+
+    if not output.parent.is_dir():
+        raise click.ClickException(f"--output: the folder {output.parent} does not exist.")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    except OSError as error:
+        raise click.ClickException(
+            f"--output: cannot write in {output.parent}: {error.strerror}."
+        ) from error
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            for chunk in chunks:
+                stream.write(chunk)
+        os.replace(temporary, output)
+    except BaseException as error:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise click.ClickException(
+                f"--output: cannot write {output}: {error.strerror}."
+            ) from error
+        raise
 
 
 badges_cli = AppGroup("badges", help="Badges, Open Badges keys and credentials, certificates.")

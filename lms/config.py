@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from lms.hosting import apply_host_settings
+
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
@@ -18,10 +20,15 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_DURATION": timedelta(days=14),
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # Throttling counts in the app's own database (lms/auth/ratelimit_store.py), so every worker
+    # and server shares them with no extra service; redis://... uses Redis instead.
+    "RATELIMIT_STORAGE_URI": "database://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_LIMIT_PER_IP": "20 per minute;100 per hour",
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per minute;20 per hour",
+    # A login dies on the server this long after it began, or after this long unused.
+    "SESSION_MAX_AGE_DAYS": 14,
+    "SESSION_IDLE_DAYS": 7,
     "SET_PASSWORD_TOKEN_HOURS": 72,
     "COURSES_DIR": None,  # defaults to <project>/courses
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -30,6 +37,15 @@ DEFAULTS: dict[str, Any] = {
     "EVIDENCE_APPROVAL": "admin",
     # Question statistics show no figure for a question with fewer answers than this.
     "ITEM_STATS_MIN_RESPONSES": 30,
+    # Markdown rendering budgets, in CPU seconds of the Markdown worker (lms/courses/render.py):
+    # one course file, one whole course, one live preview; and live previews per author.
+    "RENDER_BUDGET_SECONDS": 1.0,
+    "RENDER_COURSE_BUDGET_SECONDS": 5.0,
+    "PREVIEW_BUDGET_SECONDS": 0.5,
+    "PREVIEW_LIMIT": "30 per minute",
+    # Author workspace drafts: how many one author keeps, and how large one may be.
+    "DRAFTS_PER_AUTHOR": 20,
+    "DRAFT_MAX_MB": 20,
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +70,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None) -> dict[s
     secure = str(config.get("PREFERRED_URL_SCHEME")) == "https"
     config.setdefault("SESSION_COOKIE_SECURE", secure)
     config.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    # The base URL, the host names answered to and the proxies believed (see lms/hosting.py).
+    apply_host_settings(config)
     return config
 
 

@@ -60,6 +60,10 @@ def _test_config(url: str, **extra: Any) -> dict[str, Any]:
         "SECRET_KEY": "test-secret-key-not-for-production",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        # Issued credentials need a base URL; the test client's host. The browser tests' live
+        # server is 127.0.0.1, and modules that set another BASE_URL still use the test client.
+        "BASE_URL": "http://localhost",
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
     }
     if url.startswith(("postgresql", "postgres:")):
         # Tests need no durability: not waiting for the WAL flush makes every commit cheaper.
@@ -229,6 +233,15 @@ def row_count(app: Flask, model: type[Any] = User) -> int:
         count = db.session.scalar(select(func.count()).select_from(model)) or 0
         db.session.remove()
     return count
+
+
+def open_password_link(client: FlaskClient, token: str) -> str:
+    """Open a set-password link as a browser does: it moves the token into the session and
+    redirects to the tokenless form page, whose path is returned (post the form there)."""
+    response = client.get(f"/set-password/{token}")
+    assert response.status_code == 303, response.status_code
+    location: str = response.headers["Location"]
+    return location
 
 
 def password_link_token(app: Flask, user: User, hours: int = 72) -> str:

@@ -86,7 +86,7 @@ def level(app: Flask, user: User, area: str = "evaluating") -> int:
 
 def version_id(app: Flask) -> int:
     with app.app_context():
-        found = db.session.scalar(select(CourseVersion.id))
+        found: int | None = db.session.scalar(select(CourseVersion.id))
         db.session.remove()
     assert found is not None
     return found

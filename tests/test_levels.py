@@ -20,7 +20,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from lms.activity.models import ActivityEvent
-from lms.courses.models import Question, QuestionVersion
+from lms.courses.models import Course, Question, QuestionVersion
 from lms.courses.vocabulary import COMPETENCIES
 from lms.extensions import db
 from lms.learn.models import Attempt, AttemptAnswer
@@ -84,9 +84,13 @@ def give(app: Flask, bank: Bank, user: User, answers: list[Given]) -> None:
             question_version_id = bank[(item.competency, item.difficulty)]
             question = db.session.get(QuestionVersion, question_version_id)
             assert question is not None
-            # A distinct question identity per answer: only the newest answer to a question counts,
-            # and these tests mean separate pieces of evidence.
-            identity = Question(course_id=question.question.course_id, slug=f"q-{uuid.uuid4().hex}")
+            # A distinct question identity per answer, in a course of its own: only the newest
+            # answer to a question counts, one course weighs at most SOURCE_CAP, and these tests
+            # mean separate pieces of evidence (the cap has its own tests).
+            source = Course(slug=f"source-{uuid.uuid4().hex}")
+            db.session.add(source)
+            db.session.flush()
+            identity = Question(course_id=source.id, slug=f"q-{uuid.uuid4().hex}")
             db.session.add(identity)
             db.session.flush()
             attempt = Attempt(
