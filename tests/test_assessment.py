@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from lms.assessment.audit import (
@@ -594,3 +596,38 @@ def test_long_runs_of_spaces_in_a_question_parse_in_linear_time() -> None:
     parse_question(["## Question:" + " " * 40_000 + "x", "type:" + " " * 40_000], 1, Report(), None)
     assert time.perf_counter() - started < 0.5  # was seconds: a lazy group before \s*$
     assert all(len(message) < 300 for _, message in problems)  # no 40 KB echo
+
+
+@settings(max_examples=300)
+@given(
+    facilities=st.lists(st.floats(min_value=0, max_value=1), min_size=1, max_size=40),
+    labels=st.lists(st.integers(min_value=1, max_value=3), min_size=40, max_size=40),
+)
+def test_measured_difficulty_property_easy_items_never_make_a_level_above_one(
+    facilities: list[float], labels: list[int]
+) -> None:
+    """Whatever an author labels them, items most people get right (facility >= 80%) are
+    measured as difficulty 1, so right answers to them alone never reach level 2; and the
+    measured difficulty never rises as facility rises."""
+    from datetime import datetime
+
+    from lms.assessment.measured import EASY_FROM, difficulty_from_facility
+    from lms.literacy.model import Evidence, area_level
+
+    at = datetime(2026, 1, 1)
+    measured = [difficulty_from_facility(f) for f in facilities]
+    ordered = [difficulty_from_facility(f) for f in sorted(facilities)]
+    assert ordered == sorted(ordered, reverse=True)
+    easy = [
+        Evidence("evaluating", difficulty, True, at, f"course:{n}")
+        for n, (facility, difficulty) in enumerate(zip(facilities, measured, strict=False))
+        if facility >= EASY_FROM
+    ]
+    labelled_hard = [
+        Evidence("evaluating", label, True, at, f"course:{n}")
+        for n, (facility, label) in enumerate(zip(facilities, labels, strict=False))
+        if facility >= EASY_FROM
+    ]
+    assert area_level(easy).level <= 1
+    if len(labelled_hard) >= 7 and all(item.difficulty == 3 for item in labelled_hard):
+        assert area_level(labelled_hard).level == 4  # what the labels alone would have given
