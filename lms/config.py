@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "RENDER_COURSE_BUDGET_SECONDS": 5.0,
     "PREVIEW_BUDGET_SECONDS": 0.5,
     "PREVIEW_LIMIT": "30 per minute",
+    # Validations and publishes of drafts per author (each renders the whole course).
+    "DRAFT_CHECK_LIMIT": "20 per minute",
     # Author workspace drafts: how many one author keeps, and how large one may be.
     "DRAFTS_PER_AUTHOR": 20,
     "DRAFT_MAX_MB": 20,

@@ -370,3 +370,21 @@ def test_control_characters_in_badge_names_and_pulse_titles_are_refused() -> Non
         "_pulse/pulse.md:2: 'title' must be one line of plain text: it contains a line break or "
         "another control character (U+000A)"
     ]
+
+
+@pytest.mark.parametrize("app_config", [{"DRAFT_CHECK_LIMIT": "2 per minute"}])
+def test_validating_a_draft_is_limited_per_author(
+    app: Flask, make_user: Callable[..., User], logged_in: Callable[[User], FlaskClient]
+) -> None:
+    """Validate renders the whole draft (up to the course's CPU budget): bounded per author."""
+    author = make_user(is_author=True)
+    client = logged_in(author)
+    response = client.post(
+        "/author/new",
+        data={"csrf_token": csrf_token(client, "/author/"), "slug": "limited-course"},
+    )
+    assert response.status_code == 302, response.status_code
+    draft_url = response.headers["Location"]
+    assert client.get(f"{draft_url}/validate").status_code == 200
+    assert client.get(f"{draft_url}/validate").status_code == 200
+    assert client.get(f"{draft_url}/validate").status_code == 429

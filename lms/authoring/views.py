@@ -472,7 +472,19 @@ def _editable(draft: CourseDraft, path: str) -> bool:
     return path in draft.files or (path not in draft.assets and is_new_file_name(path))
 
 
+def _checking_key() -> str:
+    return f"draft-check:{_me().id}"
+
+
+# Validating and publishing render the whole draft (up to the course budget of CPU time): bounded
+# per author like the live preview, so nobody can keep workers busy with crafted drafts.
+_checking_limit = limiter.limit(
+    lambda: str(current_app.config["DRAFT_CHECK_LIMIT"]), key_func=_checking_key
+)
+
+
 @bp.get("/drafts/<int:draft_id>/validate")
+@_checking_limit
 def validate(draft_id: int) -> Any:
     draft = _draft(draft_id)
     _, problems = validate_draft(db.session, draft, render=True)
@@ -591,6 +603,7 @@ def preview(draft_id: int) -> Any:
 
 
 @bp.post("/drafts/<int:draft_id>/publish")
+@_checking_limit
 def publish(draft_id: int) -> Any:
     draft = _draft(draft_id)
     if not ActionForm().validate_on_submit():
