@@ -10,6 +10,7 @@ from typing import Any
 import click
 from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from lms.assessment.cli import quiz_cli
 from lms.assignments.cli import reminders_cli
@@ -21,7 +22,28 @@ from lms.people.services import NewUser, PeopleError, create_user, issue_passwor
 from lms.pulse.cli import check_pulses, publish_pulses
 from lms.summaries.cli import summaries_cli
 
-lms_cli = AppGroup("lms", help="ai-literacy-lms administration.")
+
+class LmsGroup(AppGroup):
+    """The ``lms`` command group. A command run on a database that was never migrated says what
+    to run, in one line, instead of a traceback about a missing table."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as error:
+            if not _missing_table(error):
+                raise
+            raise click.ClickException(
+                "The database has no tables yet: run `flask --app wsgi db upgrade` first."
+            ) from error
+
+
+def _missing_table(error: Exception) -> bool:
+    text = str(getattr(error, "orig", error)).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
+lms_cli = LmsGroup("lms", help="ai-literacy-lms administration.")
 users_cli = AppGroup("users", help="People and accounts.")
 org_cli = AppGroup("org", help="The organisation chart.")
 lms_cli.add_command(users_cli)

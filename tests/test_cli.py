@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from click.testing import Result
 from flask import Flask
 
@@ -112,3 +114,30 @@ def test_demo_rerun_keeps_a_password_someone_changed(app: Flask) -> None:
     assert run(app, "demo").exit_code == 0
     assert login(app.test_client(), DEMO_LOGINS["employee"], DEMO_PASSWORD).status_code == 401
     assert login(app.test_client(), DEMO_LOGINS["employee"], changed).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["users", "create", "--email", "new@example.com", "--name", "New", "--function", "hr"],
+        ["summaries", "refresh"],
+        ["levels", "recompute"],
+        ["badges", "evaluate", "--dry-run"],
+        ["snapshots", "take"],
+        ["reminders", "send"],
+        ["quiz", "measure"],
+    ],
+)
+def test_commands_on_a_database_never_migrated_say_what_to_run(
+    tmp_path: Path, args: list[str]
+) -> None:
+    from lms import create_app
+    from tests.conftest import _test_config
+
+    app = create_app(_test_config(f"sqlite:///{tmp_path / 'empty.sqlite3'}"))
+    result = app.test_cli_runner().invoke(args=["lms", *args])
+    assert result.exit_code != 0
+    assert "run `flask --app wsgi db upgrade` first" in result.output, result.output
+    assert "Traceback" not in result.output and result.output.count("\n") <= 2
+    with app.app_context():
+        db.engine.dispose()
