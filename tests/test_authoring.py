@@ -14,8 +14,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from lms.authoring import guide
 from lms.authoring.models import CourseDraft
-from lms.courses.format import parse_course
+from lms.authoring.service import audience_in_words, audience_size
+from lms.courses.format import (
+    TEMPLATE_LESSON,
+    TEMPLATE_OVERVIEW,
+    TEMPLATE_SUMMARY,
+    parse_course,
+)
 from lms.courses.models import Course, CourseVersion, Module, ModuleVersion
 from lms.courses.publish import link_targets, publish_course
 from lms.courses.render import render_markdown
@@ -123,6 +130,35 @@ def test_the_workspace_has_the_expected_pages(app: Flask) -> None:
         "authoring.edit", "authoring.preview", "authoring.validate", "authoring.publish",
         "authoring.upload", "authoring.download_draft", "authoring.download_live",
     } <= endpoints  # fmt: skip
+
+
+def test_authors_find_the_guide_rendered_once_and_others_do_not(
+    app: Flask,
+    logged_in: Callable[[User], FlaskClient],
+    author: User,
+    make_user: Callable[..., User],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+
+    def counted(text: str) -> str:
+        calls.append(text)
+        return render_markdown(text)
+
+    monkeypatch.setattr(guide, "render_markdown", counted)
+    guide.guide_html.cache_clear()
+    client = logged_in(author)
+    assert 'href="/author/guide"' in page(client, "/author/")
+    for _ in range(2):
+        html = page(client, "/author/guide")
+        assert "<h1>How to write a course</h1>" in html and "Authoring courses" not in html
+        assert '<h2 id="folder-layout">Folder layout</h2>' in html
+    assert len(calls) == 1  # once per process, not per request
+    learner = app.test_client()
+    login(learner, make_user(name="Lee Learner").email)
+    assert learner.get("/author/guide").status_code == 403
+    assert 'href="/author/guide"' not in page(learner, "/")
+    guide.guide_html.cache_clear()
 
 
 @pytest.mark.parametrize("roles", [{}, {"is_executive": True}], ids=["employee", "executive"])
@@ -475,6 +511,26 @@ def test_a_new_course_from_a_skeleton_can_be_published_by_its_author(
     assert response.status_code == 302
     draft_url = response.headers["Location"]
     assert "new course, not published yet" in page(client, draft_url).lower()
+    # The unedited template is refused, each sentence named at its file and line.
+    validation = page(client, f"{draft_url}/validate")
+    assert "<code>course.md:3</code> replace the template text" in validation
+    assert "<code>course.md:10</code> replace the template text" in validation
+    assert "<code>01-introduction.md:7</code> replace the template text" in validation
+    before = table_snapshot(app)
+    refused = client.post(f"{draft_url}/publish", data={"csrf_token": token(client)})
+    assert refused.status_code == 422
+    assert "replace the template text" in refused.get_data(as_text=True)
+    assert table_snapshot(app) == before
+    number = int(draft_url.rsplit("/", 1)[1])
+    files = draft_files(app, number)
+    course_md = (
+        files["course.md"]
+        .replace(TEMPLATE_SUMMARY, "Write a clear prompt.")
+        .replace(TEMPLATE_OVERVIEW, "For everyone new to AI tools.")
+    )
+    assert save(client, draft_url, "course.md", course_md).status_code == 302
+    lesson = files["01-introduction.md"].replace(TEMPLATE_LESSON, "A prompt is a request.")
+    assert save(client, draft_url, "01-introduction.md", lesson).status_code == 302
     assert "No problems" in page(client, f"{draft_url}/validate")
     response = client.post(f"{draft_url}/publish", data={"csrf_token": token(client)})
     assert response.status_code == 302
@@ -483,6 +539,86 @@ def test_a_new_course_from_a_skeleton_can_be_published_by_its_author(
         assert course is not None and course.owner_id == author.id
         assert course.current_version is not None
         assert course.current_version.published_by_id == author.id
+        db.session.remove()
+
+
+def test_publish_first_asks_and_says_who_will_see_the_course(
+    app: Flask,
+    logged_in: Callable[[User], FlaskClient],
+    author: User,
+    publish: Publish,
+    make_user: Callable[..., User],
+    count_statements: Callable[[], Any],
+) -> None:
+    publish(owner=author)  # the author works in engineering
+    make_user(name="Sam Sales", job_function="sales")
+    make_user(name="Eve Engineer", job_function="engineering")
+    make_user(name="Gone Engineer", job_function="engineering", active=False)
+    make_user(name="Mia Marketing", job_function="marketing")
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    course_md = (
+        good_course_files()["course.md"]
+        .decode()
+        .replace("audience: [everyone]", "audience: [engineering, sales]")
+    )
+    assert save(client, draft_url, "course.md", course_md).status_code == 302
+    assert f'href="{draft_url}/publish"' in page(client, draft_url)
+    before = table_snapshot(app)
+    with count_statements() as counter:
+        html = page(client, f"{draft_url}/publish")
+    assert table_snapshot(app) == before  # asking changes nothing
+    assert "Everyone in engineering and sales: 3 people" in html
+    assert "replaces version 1" in html
+    assert ">Publish now</button>" in html and 'name="csrf_token"' in html
+    make_user(name="Sid Sales", job_function="sales")
+    with count_statements() as more:
+        assert "Everyone in engineering and sales: 4 people" in page(client, f"{draft_url}/publish")
+    assert more.count == counter.count  # one count, however many people
+    assert client.post(f"{draft_url}/publish", data={}).status_code == 400  # no CSRF token
+    assert post_publish(client, draft_url) == 302
+    assert live_number(app) == 2
+
+
+def test_the_publish_question_for_a_new_course_and_for_a_draft_with_problems(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User
+) -> None:
+    client = logged_in(author)
+    response = client.post("/author/new", data={"csrf_token": token(client), "slug": "fresh"})
+    draft_url = response.headers["Location"]
+    html = page(client, f"{draft_url}/publish")
+    assert "cannot be published yet" in html and "Publish now" not in html
+    assert "replace the template text" in html
+    number = int(draft_url.rsplit("/", 1)[1])
+    for path, text in draft_files(app, number).items():
+        for sentence in (TEMPLATE_SUMMARY, TEMPLATE_OVERVIEW, TEMPLATE_LESSON):
+            text = text.replace(sentence, "Written by the author.")
+        assert save(client, draft_url, path, text).status_code == 302
+    html = page(client, f"{draft_url}/publish")
+    assert "Everyone: 1 person" in html and "A new course" in html
+
+
+def test_an_audience_in_words() -> None:
+    assert audience_in_words(["everyone", "sales"]) == "Everyone"
+    assert audience_in_words(["customer-support"]) == "Everyone in customer support"
+    assert (
+        audience_in_words(["hr", "legal", "managers", "executives"])
+        == "Everyone in HR and people and legal, managers and executives"
+    )
+
+
+def test_the_audience_count_follows_managers_and_executives(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    boss = make_user(name="Bo Boss", job_function="finance")
+    make_user(name="Ray Report", job_function="sales", manager=boss)
+    make_user(name="Ed Exec", job_function="legal", is_executive=True)
+    make_user(name="Old Exec", job_function="legal", is_executive=True, active=False)
+    with app.app_context():
+        assert audience_size(db.session, ["managers"]) == 1
+        assert audience_size(db.session, ["executives"]) == 1
+        assert audience_size(db.session, ["managers", "sales"]) == 2
+        assert audience_size(db.session, ["everyone"]) == 3
         db.session.remove()
 
 

@@ -18,7 +18,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lms.courses.format import Problem, parse_course, split_file
+from lms.courses.format import TEMPLATE_TEXT, Problem, parse_course, split_file
 from lms.courses.loader import load_courses, read_folder, read_zip
 from lms.courses.publish import link_targets
 from lms.courses.render import render_inline, render_markdown, sanitize
@@ -103,6 +103,30 @@ def test_cli_check_passes_a_good_course_and_exits_0(app: Flask, tmp_path: Path) 
     result = app.test_cli_runner().invoke(args=["lms", "courses", "check", str(folder)])
     assert result.exit_code == 0, result.output
     assert "OK: 1 course(s), 2 module(s), 4 question(s)." in result.output
+
+
+def test_the_new_course_template_is_refused_until_its_sentences_are_replaced(
+    app: Flask, tmp_path: Path
+) -> None:
+    """A fresh skeleton names each template sentence at its file and line; edited, it passes."""
+    from lms.authoring.service import course_skeleton
+
+    folder = tmp_path / "fresh-course"
+    folder.mkdir()
+    for path, text in course_skeleton("fresh-course").items():
+        (folder / path).write_text(text, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["lms", "courses", "check", str(folder)])
+    assert result.exit_code == 1
+    for where in ("course.md:3", "course.md:10", "01-introduction.md:7"):
+        assert f"fresh-course/{where}: replace the template text: " in result.output, where
+    assert "3 problem(s)." in result.output
+    for path in ("course.md", "01-introduction.md"):
+        text = (folder / path).read_text(encoding="utf-8")
+        for sentence in TEMPLATE_TEXT:
+            text = text.replace(sentence, "Written by the author.")
+        (folder / path).write_text(text, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["lms", "courses", "check", str(folder)])
+    assert result.exit_code == 0, result.output
 
 
 def existing_courses() -> list[str]:

@@ -33,8 +33,9 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from lms.authoring.preview import one_at_a_time
+from lms.authoring.service import course_skeleton
 from lms.courses import render
-from lms.courses.format import MAX_MARKDOWN_BYTES, link_targets_in, parse_course
+from lms.courses.format import MAX_MARKDOWN_BYTES, TEMPLATE_TEXT, link_targets_in, parse_course
 from lms.courses.models import Course
 from lms.courses.render import RenderError, render_markdown, time_budget
 from lms.extensions import db
@@ -326,6 +327,14 @@ def test_a_draft_with_a_hostile_file_is_refused_by_validate_and_publish(
     saved = client.post(
         f"{draft_url}/edit/01-introduction.md",
         data={"csrf_token": token, "text": FRONT + hostile("["), "action": "save"},
+    )
+    assert saved.status_code == 302
+    course_md = course_skeleton("hostile-draft")["course.md"]  # the template text replaced
+    for sentence in TEMPLATE_TEXT:
+        course_md = course_md.replace(sentence, "Written by the author.")
+    saved = client.post(
+        f"{draft_url}/edit/course.md",
+        data={"csrf_token": token, "text": course_md, "action": "save"},
     )
     assert saved.status_code == 302
     validate = client.get(f"{draft_url}/validate").get_data(as_text=True)

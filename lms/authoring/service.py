@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy import ColumnElement, exists, false, func, or_, select
+from sqlalchemy.orm import aliased, defer, selectinload
 
 from lms.assessment.lint import Assessment, assess
 from lms.authoring.models import CourseDraft
@@ -27,6 +27,9 @@ from lms.courses.format import (
     MAX_FILE_BYTES,
     MAX_MARKDOWN_BYTES,
     MODULE_FILE_RE,
+    TEMPLATE_LESSON,
+    TEMPLATE_OVERVIEW,
+    TEMPLATE_SUMMARY,
     CourseSource,
     Problem,
     parse_course,
@@ -38,7 +41,7 @@ from lms.courses.questions import SLUG_RE
 from lms.courses.render import RenderError
 from lms.courses.service import published_slugs
 from lms.database import DbSession
-from lms.people.models import User, utcnow
+from lms.people.models import JOB_FUNCTIONS, User, utcnow
 
 SAFE_ASSET_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -175,13 +178,13 @@ def course_skeleton(slug: str) -> dict[str, str]:
         "course.md": (
             "---\n"
             f"title: {title}\n"
-            "summary: One or two sentences on what learners will be able to do afterwards.\n"
+            f"summary: {TEMPLATE_SUMMARY}\n"
             "audience: [everyone]\n"
             "competencies: [foundations]\n"
             "target_level: 1\n"
             "estimated_minutes: 30\n"
             "---\n\n"
-            "Who the course is for and what learners will be able to do afterwards.\n"
+            f"{TEMPLATE_OVERVIEW}\n"
         ),
         "01-introduction.md": module_skeleton("Introduction"),
     }
@@ -194,7 +197,7 @@ def module_skeleton(title: str) -> str:
         "competencies: [foundations]\n"
         "estimated_minutes: 10\n"
         "---\n\n"
-        "Lesson text in Markdown.\n"
+        f"{TEMPLATE_LESSON}\n"
     )
 
 
@@ -497,6 +500,62 @@ def _parse_draft(
         path, text = override
         files[path] = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
     return parse_course(draft.slug, files, display_root="", known_courses=published_slugs(session))
+
+
+@dataclass(frozen=True)
+class PublishPlan:
+    """What publishing a draft would do, for the confirmation page (nothing is written)."""
+
+    problems: list[Problem]
+    audience: str  # in words, e.g. "Everyone in engineering and sales"
+    people: int  # active people in that audience
+    live_number: int | None  # the version it replaces; None for a new course
+
+
+def publish_plan(session: DbSession, draft: CourseDraft) -> PublishPlan:
+    source, problems = _parse_draft(session, draft, None)
+    live = draft.course.current_version if draft.course is not None else None
+    if source is None:
+        return PublishPlan(problems, "", 0, live.number if live else None)
+    return PublishPlan(
+        [],
+        audience_in_words(source.audience),
+        audience_size(session, source.audience),
+        live.number if live else None,
+    )
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def audience_in_words(audience: list[str]) -> str:
+    """``[engineering, sales]`` -> "Everyone in engineering and sales"."""
+    if "everyone" in audience:
+        return "Everyone"
+    labels = [JOB_FUNCTIONS[name] for name in audience if name in JOB_FUNCTIONS]
+    lowered = [label if label.split()[0].isupper() else label.lower() for label in labels]
+    parts = [f"everyone in {_and(lowered)}"] if lowered else []
+    parts += [name for name in ("managers", "executives") if name in audience]
+    words = _and(parts) if parts else "nobody"
+    return words[0].upper() + words[1:]
+
+
+def audience_size(session: DbSession, audience: list[str]) -> int:
+    """Active people a course with this audience is meant for, in one query."""
+    query = select(func.count()).select_from(User).where(User.active.is_(True))
+    if "everyone" not in audience:
+        report = aliased(User)
+        conditions: list[ColumnElement[bool]] = []
+        functions = [name for name in audience if name in JOB_FUNCTIONS]
+        if functions:
+            conditions.append(User.job_function.in_(functions))
+        if "managers" in audience:
+            conditions.append(exists().where(report.manager_id == User.id))
+        if "executives" in audience:
+            conditions.append(User.is_executive.is_(True))
+        query = query.where(or_(false(), *conditions))
+    return int(session.scalar(query) or 0)
 
 
 def live_changed_since(draft: CourseDraft) -> CourseVersion | None:

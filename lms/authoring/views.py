@@ -35,6 +35,7 @@ from lms.authoring.forms import (
     ReplaceForm,
     UploadForm,
 )
+from lms.authoring.guide import guide_html
 from lms.authoring.models import CourseDraft
 from lms.authoring.preview import file_kind, one_at_a_time, preview_file
 from lms.authoring.service import (
@@ -56,6 +57,7 @@ from lms.authoring.service import (
     my_drafts,
     new_course_draft,
     publish_draft,
+    publish_plan,
     replace_from_zip,
     save_file,
     start_draft,
@@ -135,6 +137,11 @@ def _index(status: int = 200, **forms: Any) -> Any:
 @bp.get("/")
 def index() -> Any:
     return _index()
+
+
+@bp.get("/guide")
+def guide() -> Any:
+    return render_template("authoring/guide.html", guide=guide_html())
 
 
 @bp.post("/new")
@@ -600,6 +607,18 @@ def preview(draft_id: int) -> Any:
         return render_template(
             "authoring/_preview.html", draft=draft, path=path, **_editor_context(draft, path, text)
         )
+
+
+@bp.get("/drafts/<int:draft_id>/publish")
+def confirm_publish(draft_id: int) -> Any:
+    """Who will see the course, and whether it is new or a new version; changes nothing."""
+    draft = _draft(draft_id)
+    return render_template(
+        "authoring/publish.html",
+        draft=draft,
+        plan=publish_plan(db.session, draft),
+        action_form=ActionForm(formdata=None),
+    )
 
 
 @bp.post("/drafts/<int:draft_id>/publish")

@@ -89,6 +89,14 @@ QUIZ_KEYS = (
 )
 
 
+# The sentences a new course and module start from (lms/authoring/service.py builds its skeleton
+# from these): a course still containing one is not ready, so the checker names each one.
+TEMPLATE_SUMMARY = "One or two sentences on what learners will be able to do afterwards."
+TEMPLATE_OVERVIEW = "Who the course is for and what learners will be able to do afterwards."
+TEMPLATE_LESSON = "Lesson text in Markdown."
+TEMPLATE_TEXT = (TEMPLATE_SUMMARY, TEMPLATE_OVERVIEW, TEMPLATE_LESSON)
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     path: str
@@ -387,6 +395,7 @@ def parse_course(
             problems.append(Problem(where(path), 1, TOO_LARGE_MARKDOWN))
             continue
         if "/" not in path and path.endswith(".md"):
+            problems.extend(template_text_problems(where(path), files[path]))
             if path in {"course.md", "quiz.md"}:
                 continue
             match = MODULE_FILE_RE.match(path)
@@ -551,6 +560,17 @@ def parse_course(
         ),
         [],
     )
+
+
+def template_text_problems(display: str, data: bytes) -> list[Problem]:
+    """Each line of a Markdown file that still holds a sentence of the new-course template."""
+    text = data.decode("utf-8", errors="replace")
+    return [
+        Problem(display, number, f'replace the template text: "{sentence}"')
+        for number, line in enumerate(text.splitlines(), start=1)
+        for sentence in TEMPLATE_TEXT
+        if sentence in line
+    ]
 
 
 def _course_svg(display: str, data: bytes, problems: list[Problem]) -> bytes:
