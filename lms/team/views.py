@@ -12,15 +12,17 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
     stream_with_context,
+    url_for,
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import SelectChoice
+from wtforms import HiddenField, SelectChoice
 
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.downloads import attachment
@@ -28,11 +30,13 @@ from lms.extensions import db
 from lms.inputs import query_int
 from lms.learn.forms import GrantAttemptForm
 from lms.learn.grants import accommodation_of, grants_for
+from lms.mail import send
 from lms.navigation import viewer_is_manager
 from lms.people.models import JOB_FUNCTIONS, utcnow
 from lms.security import log_denial, not_found_for
 from lms.summaries.fragments import cached_fragment, flash_refreshed, render_fragment
 from lms.summaries.store import Policy, Summary
+from lms.team.attention import needs_attention
 from lms.team.dashboard import TeamSummary, stored_team_summary
 from lms.team.export import csv_chunks
 from lms.team.people import (
@@ -44,7 +48,8 @@ from lms.team.people import (
     people_page,
     person_detail,
 )
-from lms.team.scope import resolve_scope
+from lms.team.reminders import person_in_subtree, remind, reminders_for
+from lms.team.scope import members_cte, resolve_scope
 from lms.team.state import TeamState
 
 bp = Blueprint("team", __name__, url_prefix="/team")
@@ -73,6 +78,20 @@ class RefreshForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     """The "Refresh now" button: the CSRF token and nothing else."""
 
 
+class RemindForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    """The "Remind" button: the CSRF token and the page to return to."""
+
+    back = HiddenField(default="person")  # person, team or home
+
+
+def _back_url(back: str, user_id: int) -> str:
+    if back == "team":
+        return url_for("team.dashboard")
+    if back == "home":
+        return url_for("main.home")
+    return url_for("team.person", user_id=user_id)
+
+
 def _figures(state: TeamState, summary: Summary[TeamSummary]) -> Markup:
     """The figures' HTML, kept per stored summary and link variant (a sub-team's links carry
     ?team=): a large team's page then renders only its frame."""
@@ -93,11 +112,13 @@ def _figures(state: TeamState, summary: Summary[TeamSummary]) -> Markup:
 def dashboard() -> Any:
     state = _state()
     policy = Policy.from_config(current_app.config)
-    summary = stored_team_summary(db.session, state.scope, utcnow(), policy)
+    now = utcnow()
+    summary = stored_team_summary(db.session, state.scope, now, policy)
     return render_template(
         "team/dashboard.html",
         state=state,
         summary=summary,
+        attention=needs_attention(db.session, members_cte(state.scope), now),
         figures=_figures(state, summary),
         max_age_minutes=round(policy.max_age.total_seconds() / 60),
     )
@@ -164,6 +185,37 @@ def person(user_id: int) -> Any:
         levels=LEVELS,
         competencies=COMPETENCIES,
         grant_form=grant_form,
+        remind_form=RemindForm(),
+        reminders=reminders_for(db.session, user_id),
         grants=grants_for(db.session, user_id),
         has_accommodation=accommodation_of(db.session, user_id) is not None,
     )
+
+
+@bp.post("/people/<int:user_id>/remind")
+def remind_person(user_id: int) -> Any:
+    """Remind someone in one's subtree (in-app and by email), at most once a day."""
+    person = person_in_subtree(db.session, current_user.id, user_id)
+    if person is None:
+        not_found_for(f"reminder to user {user_id} outside the org subtree")
+    form = RemindForm()
+    back = _back_url(form.back.data or "person", user_id)
+    if not form.validate_on_submit():
+        return redirect(back, code=303)
+    base_url = str(current_app.config.get("BASE_URL") or request.host_url)
+    mail = remind(db.session, current_user, person, utcnow(), base_url)
+    if mail is None:
+        db.session.rollback()
+        flash(
+            f"You already reminded {person.name} today. You can remind them again tomorrow.",
+            "error",
+        )
+        return redirect(back, code=303)
+    report = send(current_app.config, [mail])
+    if report.failed:
+        db.session.rollback()
+        flash(f"The reminder to {person.name} could not be sent. Please try again later.", "error")
+        return redirect(back, code=303)
+    db.session.commit()
+    flash(f"Reminder sent to {person.name}.", "success")
+    return redirect(back, code=303)
