@@ -31,6 +31,7 @@ from lms.pulse.models import Pulse, PulseAnswerCount, PulseParticipation, PulseQ
 from lms.recognition.kudos_models import Certificate, Kudos
 from lms.recognition.models import Badge, BadgeAward, RecognitionSettings
 from lms.summaries.models import StoredSummary
+from lms.team.models import TeamReminder
 
 __all__ = [
     "ActivityEvent",
@@ -68,6 +69,7 @@ __all__ = [
     "SelfRating",
     "Snapshot",
     "StoredSummary",
+    "TeamReminder",
     "TimeAccommodation",
     "User",
 ]

@@ -26,6 +26,7 @@ from lms.assignments.models import Assignment, mirror_completions
 from lms.courses.models import Course, CourseVersion
 from lms.database import DbSession
 from lms.learn.models import Enrolment
+from lms.learn.status import Status, enrolment_status, module_counts
 from lms.mail import Mail
 from lms.notifications.service import notify
 from lms.people.models import User, utcnow
@@ -206,6 +207,7 @@ class AssignmentRow:
     created_at: datetime
     completed_at: datetime | None
     status: str  # done | overdue | open
+    state: Status
 
 
 @dataclass
@@ -253,6 +255,7 @@ def assignments_for_manager(
     pages = max(1, -(-matching // PAGE_SIZE))
     page = min(max(page, 1), pages)
     assigner = aliased(User)
+    modules_done, modules_total = module_counts()
     rows = session.execute(
         select(
             Assignment,
@@ -262,6 +265,8 @@ def assignments_for_manager(
             Course.slug,
             CourseVersion.title,
             assigner.name,
+            modules_done,
+            modules_total,
         )
         .join(User, User.id == Assignment.user_id)
         .join(Course, Course.id == Assignment.course_id)
@@ -293,8 +298,15 @@ def assignments_for_manager(
                 created_at=a.created_at,
                 completed_at=done_at,
                 status="done" if done_at else ("overdue" if a.due_on < today else "open"),
+                state=enrolment_status(
+                    completed_at=done_at,
+                    due_at=due_at_for(a.due_on),
+                    now=datetime.combine(today, time()),
+                    modules_done=int(m_done or 0),
+                    modules_total=int(m_total or 0),
+                ),
             )
-            for a, done_at, name, email, slug, course_title, by in rows
+            for a, done_at, name, email, slug, course_title, by, m_done, m_total in rows
         ],
         total=total,
         done=done,

@@ -13,7 +13,14 @@ from lms.courses.vocabulary import COMPETENCIES
 from lms.database import DbSession
 from lms.learn.baseline import Gap, self_vs_measured
 from lms.learn.models import Attempt, Enrolment
-from lms.learn.service import audiences_for, published_courses
+from lms.learn.service import (
+    WITHOUT_SOURCE,
+    CourseProgress,
+    audiences_for,
+    module_entries,
+    published_courses,
+)
+from lms.learn.status import Status, enrolment_status, module_counts
 from lms.literacy.models import OVERALL, LiteracyLevel
 from lms.people.models import User
 
@@ -26,6 +33,7 @@ class InProgress:
     due_at: datetime | None
     completed_at: datetime | None
     overdue: bool
+    status: Status
 
 
 @dataclass
@@ -37,6 +45,20 @@ class Recommendation:
 
 
 @dataclass
+class ContinueCard:
+    """The course to pick up again: the one last worked on, else the first open one."""
+
+    slug: str
+    title: str
+    module_slug: str | None
+    module_title: str | None
+    started: bool
+    percent: int
+    due_at: datetime | None
+    status: Status
+
+
+@dataclass
 class HomeSummary:
     overall: int
     gaps: list[Gap]
@@ -44,6 +66,7 @@ class HomeSummary:
     courses: list[InProgress]
     recommendations: list[Recommendation]
     achievements: list[ActivityEvent]
+    continue_card: ContinueCard | None = None
 
 
 def home_summary(
@@ -68,28 +91,38 @@ def home_summary(
         )
         is not None
     )
+    modules_done, modules_total = module_counts()
     rows = session.execute(
-        select(Enrolment, Course.slug, CourseVersion.title)
+        select(Enrolment, Course, CourseVersion, modules_done, modules_total)
         .join(Course, Course.id == Enrolment.course_id)
         .join(CourseVersion, CourseVersion.id == Course.current_version_id)
         .where(Enrolment.user_id == user.id)
         .order_by(
             Enrolment.completed_at.is_not(None), Enrolment.due_at, Enrolment.enrolled_at.desc()
         )
+        .options(WITHOUT_SOURCE)
     ).all()
     courses = [
         InProgress(
-            slug=slug,
-            title=title,
+            slug=course.slug,
+            title=version.title,
             source=enrolment.source,
             due_at=enrolment.due_at,
             completed_at=enrolment.completed_at,
             overdue=bool(
                 enrolment.due_at and not enrolment.completed_at and enrolment.due_at < now
             ),
+            status=enrolment_status(
+                completed_at=enrolment.completed_at,
+                due_at=enrolment.due_at,
+                now=now,
+                modules_done=int(done or 0),
+                modules_total=int(total or 0),
+            ),
         )
-        for enrolment, slug, title in rows
+        for enrolment, course, version, done, total in rows
     ]
+    continue_card = _continue_card(session, user, [(e, c, v) for e, c, v, _, _ in rows], now)
     enrolled = {course.slug for course in courses}
     recommendations = _recommend(session, user, gaps, enrolled, audiences)
     achievements = list(
@@ -107,7 +140,39 @@ def home_summary(
     # A level that went down is recorded, but it is no achievement.
     achievements = [event for event in achievements if not _level_fell(event)][:6]
     overall = levels[OVERALL].level if OVERALL in levels else 0
-    return HomeSummary(overall, gaps, baseline_done, courses, recommendations, achievements)
+    return HomeSummary(
+        overall, gaps, baseline_done, courses, recommendations, achievements, continue_card
+    )
+
+
+def _continue_card(
+    session: DbSession,
+    user: User,
+    rows: list[tuple[Enrolment, Course, CourseVersion]],
+    now: datetime,
+) -> ContinueCard | None:
+    """One query more, and only when there is an open course."""
+    open_rows = [row for row in rows if row[0].completed_at is None]
+    if not open_rows:
+        return None
+    active = [row for row in open_rows if row[0].last_active_at is not None]
+    enrolment, course, version = (
+        max(active, key=lambda row: row[0].last_active_at or now) if active else open_rows[0]
+    )
+    progress = CourseProgress(course, version, enrolment, module_entries(session, user.id, version))
+    module = progress.resume_module()
+    status = progress.status
+    assert status is not None  # the enrolment is known
+    return ContinueCard(
+        slug=course.slug,
+        title=version.title,
+        module_slug=module.slug if module else None,
+        module_title=module.title if module else None,
+        started=bool(progress.completed_modules or enrolment.last_active_at),
+        percent=progress.percent,
+        due_at=enrolment.due_at,
+        status=status,
+    )
 
 
 def _level_fell(event: ActivityEvent) -> bool:

@@ -14,6 +14,7 @@ from lms.courses.models import Course, CourseVersion, Module, ModuleVersion
 from lms.database import DbSession
 from lms.learn.models import Enrolment, ModuleProgress
 from lms.learn.signals import learning_progressed
+from lms.learn.status import Status, enrolment_status, module_counts
 from lms.literacy.models import LiteracyLevel
 from lms.people.models import User, utcnow
 from lms.people.org import is_manager
@@ -32,6 +33,7 @@ class CatalogEntry:
     enrolment: Enrolment | None
     fits_role: bool
     fits_level: bool
+    status: Status | None = None
 
     @property
     def assigned(self) -> bool:
@@ -92,10 +94,23 @@ def catalog(
     """Courses for the person's role and level first, then everything else. A handful of queries."""
     audiences = audiences_for(session, user, manager)
     levels = level_map(session, user.id)
-    enrolments = {
-        e.course_id: e
-        for e in session.scalars(select(Enrolment).where(Enrolment.user_id == user.id))
-    }
+    done, total = module_counts()
+    now = utcnow()
+    enrolments: dict[int, Enrolment] = {}
+    statuses: dict[int, Status] = {}
+    for e, modules_done, modules_total in session.execute(
+        select(Enrolment, done, total)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id == user.id)
+    ):
+        enrolments[e.course_id] = e
+        statuses[e.course_id] = enrolment_status(
+            completed_at=e.completed_at,
+            due_at=e.due_at,
+            now=now,
+            modules_done=int(modules_done or 0),
+            modules_total=int(modules_total or 0),
+        )
     entries: list[CatalogEntry] = []
     query = filters.query.lower()
     for course, version in published_courses(session):
@@ -114,7 +129,14 @@ def catalog(
         fits_role = bool(audiences.intersection(version.audience))
         fits_level = any(levels.get(c, 0) < version.target_level for c in version.competencies)
         entries.append(
-            CatalogEntry(course, version, enrolments.get(course.id), fits_role, fits_level)
+            CatalogEntry(
+                course,
+                version,
+                enrolments.get(course.id),
+                fits_role,
+                fits_level,
+                statuses.get(course.id),
+            )
         )
     entries.sort(
         key=lambda entry: (
@@ -201,6 +223,18 @@ class CourseProgress:
     @property
     def percent(self) -> int:
         return round(100 * self.completed_modules / len(self.modules)) if self.modules else 0
+
+    @property
+    def status(self) -> Status | None:
+        if self.enrolment is None:
+            return None
+        return enrolment_status(
+            completed_at=self.enrolment.completed_at,
+            due_at=self.enrolment.due_at,
+            now=utcnow(),
+            modules_done=self.completed_modules,
+            modules_total=len(self.modules),
+        )
 
     @property
     def all_modules_complete(self) -> bool:

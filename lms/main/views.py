@@ -12,17 +12,25 @@ from lms.learn.home import home_summary
 from lms.navigation import viewer_is_manager
 from lms.people.models import utcnow
 from lms.security import public
+from lms.team.attention import needs_attention
+from lms.team.scope import viewer_members_cte
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def home() -> Any:
-    summary = home_summary(db.session, current_user, utcnow(), manager=viewer_is_manager())
+    now, manager = utcnow(), viewer_is_manager()
+    summary = home_summary(db.session, current_user, now, manager=manager)
     return render_template(
         "main/home.html",
         person=current_user,
         summary=summary,
+        attention=(
+            needs_attention(db.session, viewer_members_cte(current_user.id), now)
+            if manager
+            else None
+        ),
         competencies=COMPETENCIES,
         levels=LEVELS,
     )

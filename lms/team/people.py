@@ -32,6 +32,7 @@ from lms.courses.models import Course, CourseVersion, ModuleVersion
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.database import DbSession
 from lms.learn.models import Attempt, Enrolment, ModuleProgress
+from lms.learn.status import Status, enrolment_status
 from lms.literacy.models import OVERALL, LevelChange, LiteracyLevel
 from lms.people.models import JOB_FUNCTIONS, User
 from lms.recognition.models import Badge, BadgeAward
@@ -394,20 +395,15 @@ class CourseLine:
     quiz_attempts: int
     quiz_passed: bool
     overdue: bool
+    state: Status
 
     @property
     def status(self) -> str:
-        if self.completed_at:
-            return "Completed"
-        if self.overdue:
-            return "Overdue"
-        if self.last_active_at or self.modules_done:
-            return "In progress"
-        return "Not started"
+        return self.state.label
 
     @property
     def status_class(self) -> str:
-        return {"Completed": "tag-done", "Overdue": "tag-overdue"}.get(self.status, "")
+        return self.state.css
 
 
 @dataclass(frozen=True)
@@ -578,6 +574,13 @@ def _courses(session: DbSession, person_id: int, now: datetime) -> list[CourseLi
                 and enrolment.completed_at is None
                 and enrolment.due_at is not None
                 and enrolment.due_at < now
+            ),
+            state=enrolment_status(
+                completed_at=enrolment.completed_at,
+                due_at=enrolment.due_at,
+                now=now,
+                modules_done=int(done or 0),
+                modules_total=int(total or 0),
             ),
         )
         for enrolment, slug, title, assigned_by, done, total, attempts, passed in rows
