@@ -118,7 +118,11 @@ def dashboard() -> Any:
         "team/dashboard.html",
         state=state,
         summary=summary,
-        attention=needs_attention(db.session, members_cte(state.scope), now),
+        # A large team's page reads stored figures and runs no live aggregate; its attention list
+        # would be one, so it points to the People table's filters instead.
+        attention=None
+        if summary.stored
+        else needs_attention(db.session, members_cte(state.scope), now),
         figures=_figures(state, summary),
         max_age_minutes=round(policy.max_age.total_seconds() / 60),
     )

@@ -128,7 +128,9 @@ def test_an_author_edits_a_module_sees_the_preview_validates_and_publishes(
     expect(page.locator("#validation-result")).to_have_text(
         "No problems: the draft is ready to publish."
     )
-    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("button", name="Publish", exact=True).click()
+    # Publishing asks first, saying who will see the course.
+    page.get_by_role("button", name="Publish now").click()
     expect(page.get_by_text("Published tiny-course version 2. It is live now.")).to_be_visible()
     expect(page.get_by_role("cell", name="2 live")).to_be_visible()
 
