@@ -28,11 +28,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from lms.activity.models import ActivityEvent
-from lms.courses.models import Course, CourseVersion, ModuleVersion
+from lms.courses.models import Course, CourseVersion
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.database import DbSession
-from lms.learn.models import Attempt, Enrolment, ModuleProgress
-from lms.learn.status import Status, enrolment_status
+from lms.learn.models import Attempt, Enrolment
+from lms.learn.status import Status, enrolment_status, module_counts
 from lms.literacy.models import OVERALL, LevelChange, LiteracyLevel
 from lms.people.models import JOB_FUNCTIONS, User
 from lms.recognition.models import Badge, BadgeAward
@@ -507,27 +507,7 @@ def person_detail(
 
 def _courses(session: DbSession, person_id: int, now: datetime) -> list[CourseLine]:
     assigner = aliased(User)
-    modules_total = (
-        select(func.count(ModuleVersion.id))
-        .where(ModuleVersion.course_version_id == Course.current_version_id)
-        .correlate(Course)
-        .scalar_subquery()
-    )
-    modules_done = (
-        select(func.count(ModuleProgress.id))
-        .where(
-            ModuleProgress.user_id == Enrolment.user_id,
-            ModuleProgress.course_id == Enrolment.course_id,
-            ModuleProgress.completed_at.is_not(None),
-            ModuleProgress.module_id.in_(
-                select(ModuleVersion.module_id).where(
-                    ModuleVersion.course_version_id == Course.current_version_id
-                )
-            ),
-        )
-        .correlate(Enrolment, Course)
-        .scalar_subquery()
-    )
+    modules_done, modules_total = module_counts()  # the same columns the learner pages use
     quiz = (
         Attempt.user_id == Enrolment.user_id,
         Attempt.course_id == Enrolment.course_id,
