@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 from flask import Flask, g, has_app_context
 
+from lms.words import duration_in_words
+
 # The same markup as templates/_scroll_box.html: focusable (tabindex), so keyboard users can
 # scroll it, and a named region, so screen readers say what it is.
 _BOX = '<div class="scroll-box" tabindex="0" role="region" aria-label="{label}">'
@@ -52,3 +54,4 @@ def scroll_boxes(html: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(scroll_boxes, "scroll_boxes")
+    app.add_template_filter(duration_in_words, "duration_in_words")
