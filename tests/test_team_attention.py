@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from lms.people.models import utcnow
 from lms.team.attention import needs_attention
 from lms.team.models import TeamReminder
 from lms.team.scope import viewer_members_cte
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, table_snapshot
 from tests.test_team import Builder, days_ago
 
 
@@ -218,3 +219,69 @@ def test_people_table_level_cells_are_shaded_and_keep_the_number(
     _client(client, tree.boss_email)
     html = client.get("/team/people").get_data(as_text=True)
     assert 'class="num lvl lvl-0" data-col="overall" title="Not yet">0</td>' in html
+
+
+def test_a_reminder_whose_email_cannot_go_leaves_nothing_behind(
+    client: FlaskClient, tree: Tree, app: Flask
+) -> None:
+    _client(client, tree.boss_email)
+    app.config["MAIL_SERVER"] = "127.0.0.1"
+    app.config["MAIL_PORT"] = 9  # nothing listens there
+    before = table_snapshot(app)
+    response = _remind(client, tree.stalled, "/team/", "team")
+    assert response.status_code == 303
+    assert table_snapshot(app) == before  # no reminder recorded, no notification
+    app.config["MAIL_SERVER"] = None
+    assert "could not be sent" in client.get("/team/").get_data(as_text=True)
+    assert _remind(client, tree.stalled, "/team/", "team").status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(func.count(TeamReminder.id))) == 1
+
+
+# ------------------------------------------------------------ assign a course and give kudos
+
+
+def test_each_person_listed_has_assign_and_kudos_actions_that_come_back(
+    client: FlaskClient, tree: Tree
+) -> None:
+    _client(client, tree.boss_email)
+    for url, back in (("/team/", "team"), ("/", "home")):
+        html = client.get(url).get_data(as_text=True)
+        for person in (tree.overdue, tree.stalled, tree.never_started):
+            assert f'href="/assignments/new/{person}?back={back}"' in html, (url, person)
+            assert f'href="/recognition/kudos?to={person}&amp;back={back}"' in html, (url, person)
+        assert f"/assignments/new/{tree.fine}" not in html
+        assert 'Assign a course<span class="visually-hidden"> to Olga Overdue</span>' in html
+    person_page = client.get(f"/team/people/{tree.fine}").get_data(as_text=True)
+    assert f'href="/assignments/new/{tree.fine}"' in person_page
+    assert f'href="/recognition/kudos?to={tree.fine}&amp;back=person"' in person_page
+
+
+def test_assign_from_the_attention_list_returns_to_the_dashboard(
+    client: FlaskClient, tree: Tree, app: Flask, tmp_path: Any
+) -> None:
+    from lms.assignments.models import Assignment
+    from tests.learn_helpers import post, publish_spec, sentinel_course
+
+    publish_spec(app, tmp_path, sentinel_course())
+    _client(client, tree.boss_email)
+    form = client.get(f"/assignments/new/{tree.never_started}?back=team")
+    assert form.status_code == 200
+    assert "Assign a course to Nell Never" in form.get_data(as_text=True)
+    due = (utcnow().date() + timedelta(days=7)).isoformat()
+    data = {"course": "sentinel-course", "due_on": due, "back": "team"}
+    response = post(client, f"/assignments/new/{tree.never_started}", data)
+    assert response.status_code == 303 and response.headers["Location"] == "/team/"
+    with app.app_context():
+        rows = db.session.execute(select(Assignment.user_id, Assignment.assigned_by_id)).all()
+    assert [tuple(row) for row in rows] == [(tree.never_started, tree.boss)]
+    assert "Assigned “Sentinel course” to Nell Never" in client.get("/team/").get_data(as_text=True)
+    # Home's list comes back home; someone outside the subtree is not found, form or post.
+    data["back"] = "home"
+    response = post(client, f"/assignments/new/{tree.stalled}", data)
+    assert response.headers["Location"] == "/"
+    before = table_snapshot(app)
+    for person in (tree.outsider, tree.gone, tree.boss):
+        assert client.get(f"/assignments/new/{person}?back=team").status_code == 404
+        assert post(client, f"/assignments/new/{person}", data).status_code == 404
+    assert table_snapshot(app) == before
