@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +24,19 @@ from lms.extensions import db
 from lms.learn.models import Enrolment
 from lms.literacy.models import OVERALL, LevelChange, LiteracyLevel
 from lms.org.models import Snapshot
-from lms.people.models import User
+from lms.org.service import overview
+from lms.org.snapshots import take_snapshot, week_start
+from lms.people.models import User, utcnow
 from tests.conftest import login
-from tests.learn_helpers import page, post
+from tests.learn_helpers import (
+    enrol,
+    page,
+    post,
+    publish_spec,
+    sentinel_course,
+    start_check,
+    submit,
+)
 
 WEEK = date(2031, 3, 10)  # a Monday
 MIDWEEK = datetime(2031, 3, 12, 10, 0)
@@ -201,6 +213,15 @@ def test_a_weekly_snapshot_is_computed_in_sql_and_idempotent(
     assert taken[("function", "sales")] == (3, round(1 / 3, 4), 0.0, 0, 1)
     assert taken[("function", "engineering")] == (2, 1.0, 0.5, 1, 0)
     assert ("department", str(org["ceo"].id)) not in taken
+    # The measured (Xia, Xan: a level by then) apart, and the whole organisation per level.
+    assert taken[("measured", "all")] == (2, 1.5, 0.5, 1, 1)
+    assert taken[("measured", f"department:{head1}")] == (2, 1.5, 0.5, 1, 1)
+    assert taken[("measured", "function:sales")] == (1, 1.0, 0.0, 0, 1)
+    assert ("measured", f"department:{head2}") not in taken
+    assert taken[("level", "none")] == (5, 0.0, 0.0, 0, 0)
+    assert taken[("level", "1")] == (1, 1.0, 0.0, 0, 1)
+    assert taken[("level", "2")] == (1, 2.0, 1.0, 1, 0)
+    assert ("level", "0") not in taken
 
     again = run(app, "snapshots", "take", "--week", "2031-03-10")
     assert again.exit_code == 0
@@ -315,6 +336,12 @@ def test_the_org_view_runs_a_fixed_number_of_statements(
     assert small.count == large.count, (small.statements, large.statements)
     assert large.count <= 9
     assert "Head 3" in body
+    assert 'id="change-since"' in body
+    week = re.findall(r'<option value="([0-9-]+)"', body.split('id="since"')[1])[-1]
+    with count_statements() as compared:
+        body = client.get(f"/org/?since={week}").get_data(as_text=True)
+    assert compared.count == large.count  # the weeks compared with come with the snapshots read
+    assert f'<option value="{week}" selected>' in body
 
 
 def test_leaders_learning_is_shown_when_admins_turn_it_on(app: Flask, org: dict[str, User]) -> None:
@@ -470,3 +497,256 @@ def test_spreadsheet_formulas_are_neutralised(app: Flask, make_user: Callable[..
     person = make_user(name='=HYPERLINK("http://evil")', title="+1", is_admin=True)
     body = client_for(app, person).get(f"/org/record/person/{person.id}.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in body and ",'+1," in body
+
+
+# ------------------------------------------------------------- measured, and not measured
+
+
+def level_row(user: User, competency: str, level: int, evidence: float) -> LiteracyLevel:
+    return LiteracyLevel(
+        user_id=user.id, competency=competency, level=level, score=0.5, evidence=evidence
+    )
+
+
+@pytest.fixture
+def measured_org(app: Flask, make_user: Callable[..., User]) -> dict[str, User]:
+    """Five active people: three measured (overall levels 3, 0 and 1) and two never assessed
+    (one without any stored level, one whose only answers do not count yet: levels stored at 0
+    with no evidence behind them), and a deactivated measured person who counts nowhere."""
+    long_ago = datetime(2020, 1, 1)
+
+    def person(name: str, function: str, **fields: Any) -> User:
+        return make_user(name=name, job_function=function, created_at=long_ago, **fields)
+
+    ceo = person("Cleo CEO", "leadership", is_executive=True)
+    people = {
+        "ceo": ceo,
+        "zero": person("Zed Zero", "engineering", manager=ceo),
+        "one": person("Una One", "sales", manager=ceo),
+        "never": person("Nev Never", "sales", manager=ceo),
+        "unapproved": person("Ulla Unapproved", "engineering", manager=ceo),
+        "gone": person("Gone Away", "sales", manager=ceo, active=False),
+    }
+    add(
+        app,
+        level_row(ceo, "evaluating", 4, 14.0),
+        level_row(ceo, "directing", 3, 8.0),
+        level_row(ceo, OVERALL, 3, 0.0),  # the overall row never stores an amount
+        level_row(people["zero"], "evaluating", 0, 1.0),  # answered: no reliable evidence yet
+        level_row(people["zero"], OVERALL, 0, 0.0),
+        level_row(people["one"], "evaluating", 2, 4.0),
+        level_row(people["one"], OVERALL, 1, 0.0),
+        level_row(people["unapproved"], "evaluating", 0, 0.0),
+        level_row(people["unapproved"], OVERALL, 0, 0.0),
+        level_row(people["gone"], "evaluating", 4, 14.0),
+        level_row(people["gone"], OVERALL, 4, 0.0),
+    )
+    return people
+
+
+def test_not_measured_is_apart_from_level_0(app: Flask, measured_org: dict[str, User]) -> None:
+    with app.app_context():
+        data = overview(db.session, utcnow().date())
+        db.session.remove()
+    total = data.total
+    assert (total.people, total.measured, total.not_measured) == (5, 3, 2)
+    assert total.distribution == [1, 1, 0, 1, 0]  # Zed at 0 is measured; Nev and Ulla are not
+    assert total.practising == 1 and round(total.practising_share, 4) == round(1 / 3, 4)
+    assert total.median_level == 1
+    # Areas share the headline's denominator: the three measured (Cleo, who has no answers in
+    # foundations, is at 0 there).
+    assert data.areas["evaluating"] == [1, 0, 1, 0, 1]
+    assert data.areas["directing"] == [2, 0, 0, 1, 0]
+    assert data.areas["foundations"] == [3, 0, 0, 0, 0]
+    assert all(sum(levels) == 3 for levels in data.areas.values())
+    sales = next(group for group in data.functions if group.key == "sales")
+    assert (sales.people, sales.measured, sales.distribution) == (2, 1, [0, 1, 0, 0, 0])
+
+    body = page(client_for(app, measured_org["ceo"]), "/org/")
+    assert 'id="org-measured">3<' in body and 'id="org-people">5<' in body
+    assert 'id="org-coverage">33%<' not in body and 'id="org-coverage">60%<' in body
+    assert 'id="org-practising">33%<' in body and 'id="org-median">1 · Aware<' in body
+    levels = body.split('id="org-levels"')[1].split("</table>")[0]
+    assert (
+        '<tr data-level="0"><th scope="row">0 · Not yet</th><td>1</td><td>33% of the measured'
+        in levels
+    )
+    assert (
+        '<tr data-level="none"><th scope="row">Not measured</th><td>2</td><td>40% of everyone'
+        in levels
+    )
+    area = body.split('data-area="evaluating"')[1].split("</tr>")[0]
+    assert '<td data-level="0">1 <small>33%</small>' in area
+    # No mean of an ordinal scale anywhere.
+    assert "Average level" not in body and "average overall level" not in body
+    assert "How to read this page" in body and 'aria-describedby="note-measured"' in body
+    assert 'id="note-measured"' in body and 'id="def-measured"' in body
+
+
+def test_the_record_says_not_measured_instead_of_level_0(
+    app: Flask, measured_org: dict[str, User]
+) -> None:
+    client = client_for(app, measured_org["ceo"])
+    rows = {
+        row["email"]: row
+        for row in csv.DictReader(
+            io.StringIO(client.get("/org/record/everyone.csv").get_data(as_text=True))
+        )
+    }
+    assert "measured" in next(iter(rows.values()))
+    for key in ("never", "unapproved"):
+        row = rows[measured_org[key].email]
+        assert row["measured"] == "no"
+        assert row["overall_level"] == "" and row["level_evaluating"] == ""
+    zero = rows[measured_org["zero"].email]
+    assert zero["measured"] == "yes" and zero["overall_level"] == "0"
+    assert zero["level_evaluating"] == "0" and zero["level_foundations"] == "0"
+    assert rows[measured_org["ceo"].email]["overall_level"] == "3"
+    assert measured_org["gone"].email not in rows
+
+    data = json.loads(client.get("/org/record/everyone.json").get_data())
+    people = {person["email"]: person for person in data["people"]}
+    never = people[measured_org["never"].email]
+    assert never["measured"] is False and never["overall_level"] is None
+    assert never["overall_level_label"] == "Not measured"
+    assert set(never["levels"].values()) == {None}
+    zero_json = people[measured_org["zero"].email]
+    assert zero_json["measured"] is True and zero_json["overall_level"] == 0
+    assert zero_json["overall_level_label"] == "Not yet"
+    assert "not measured" in data["measured"]
+
+
+def test_leaders_learning_says_not_measured(app: Flask, make_user: Callable[..., User]) -> None:
+    admin = make_user(name="Ada Admin", is_admin=True)
+    make_user(name="Ned Exec", is_executive=True)
+    body = page(client_for(app, admin), "/org/leaders")
+    row = body.split("Ned Exec")[1].split("</tr>")[0]
+    assert "Not measured yet" in row and "0 · Not yet" not in row
+
+
+def test_change_since_a_chosen_week(app: Flask, measured_org: dict[str, User]) -> None:
+    """Two weekly snapshots from the level history: Una reached level 1 three weeks ago, Cleo
+    level 3 last week (both measured from then on); Zed's answers left no history (level 0), so
+    he counts as measured only now. Then: 1 of 5, then 2 of 5, now 3 of 5."""
+    this_week = week_start(utcnow().date())
+    first, second = this_week - timedelta(weeks=3), this_week - timedelta(weeks=1)
+    add(
+        app,
+        LevelChange(
+            user_id=measured_org["one"].id,
+            competency=OVERALL,
+            old_level=0,
+            new_level=1,
+            changed_at=datetime.combine(first, datetime.min.time()) + timedelta(days=2),
+        ),
+        LevelChange(
+            user_id=measured_org["ceo"].id,
+            competency=OVERALL,
+            old_level=0,
+            new_level=3,
+            changed_at=datetime.combine(second, datetime.min.time()) + timedelta(days=2),
+        ),
+    )
+    empty = this_week - timedelta(weeks=5)  # nobody measured yet
+    with app.app_context():
+        take_snapshot(db.session, empty)
+        take_snapshot(db.session, first)
+        take_snapshot(db.session, second)
+        db.session.commit()
+        levels = {
+            (s.week_start, s.group_key): s.people
+            for s in db.session.scalars(select(Snapshot).where(Snapshot.group_type == "level"))
+        }
+        db.session.remove()
+    assert levels.pop((empty, "none")) == 5
+    assert levels == {
+        (first, "none"): 4,
+        (first, "1"): 1,
+        (second, "none"): 3,
+        (second, "1"): 1,
+        (second, "3"): 1,
+    }
+
+    client = client_for(app, measured_org["ceo"])
+
+    def change_rows(query: str) -> dict[str, str]:
+        body = page(client, f"/org/{query}")
+        table = body.split('id="change-since"')[1].split("</table>")[0]
+        return {
+            row.split('"')[0]: row.split("</tr>")[0] for row in table.split('data-figure="')[1:]
+        }
+
+    since_first = change_rows(f"?since={first.isoformat()}")
+    assert "20% <small>(1 of 5)</small>" in since_first["measured"]
+    assert "60% <small>(3 of 5)</small>" in since_first["measured"]
+    assert "+40 pts" in since_first["measured"]
+    assert since_first["level-0"].endswith("<td>+33 pts</td>")
+    assert since_first["level-1"].endswith("<td>-67 pts</td>")
+    assert since_first["level-3"].endswith("<td>+33 pts</td>")
+    assert since_first["level-4"].endswith("<td>+0 pts</td>")
+    assert since_first["practising"].endswith("<td>+33 pts</td>")
+    since_second = change_rows(f"?since={second.isoformat()}")
+    assert "+20 pts" in since_second["measured"]
+    assert since_second["level-1"].endswith("<td>-17 pts</td>")
+    assert since_second["level-3"].endswith("<td>-17 pts</td>")
+    # With nobody measured then, no level had a share: no change either.
+    since_empty = change_rows(f"?since={empty.isoformat()}")
+    assert "0% <small>(0 of 5)</small>" in since_empty["measured"]
+    assert "+60 pts" in since_empty["measured"]
+    assert (
+        since_empty["level-1"].endswith("<td>—</td>")
+        and "<td>— <small>(0)" in since_empty["level-1"]
+    )
+    assert since_empty["practising"].endswith("<td>—</td>")
+    # Without a week, or with one that is not a snapshot's or not a date: the oldest week.
+    for query in (
+        "",
+        "?since=soon",
+        "?since=2001-01-01",
+        f"?since={this_week.isoformat()}",
+        "?since=%C3%A9",
+    ):
+        assert change_rows(query) == since_empty, query
+    body = page(client, f"/org/?since={second.isoformat()}")
+    assert f'<option value="{second.isoformat()}" selected>' in body
+    # Per group: Cleo's function had nobody measured three weeks ago (so no level 2+ change).
+    body = page(client, f"/org/?since={first.isoformat()}")
+    leadership = body.split('data-group="leadership"')[1].split("</tr>")[0]
+    assert "<td>+100 pts</td>\n      <td>—</td>" in leadership
+
+
+def test_a_snapshot_counts_as_measured_whoever_answered_by_the_end_of_the_week(
+    app: Flask, make_user: Callable[..., User], tmp_path: Path
+) -> None:
+    """Real answers, all wrong: level 0 with evidence behind it. This week's snapshot counts the
+    learner measured at level 0; last week's, before the answers, not measured."""
+    spec = sentinel_course()
+    publish_spec(app, tmp_path, spec)
+    learner = make_user(name="Wren Wrong", created_at=datetime(2020, 1, 1))
+    make_user(name="Idle Ivy", created_at=datetime(2020, 1, 1))
+    client = client_for(app, learner)
+    enrol(client, spec.slug)
+    attempt = start_check(client, spec.slug, "check-the-figures")
+    assert submit(client, app, attempt, right=False).status_code == 302
+    this_week = week_start(utcnow().date())
+    with app.app_context():
+        now_rows = take_snapshot(db.session, this_week)
+        before_rows = take_snapshot(db.session, this_week - timedelta(weeks=1))
+        db.session.commit()
+        level = db.session.scalar(
+            select(LiteracyLevel.level).where(
+                LiteracyLevel.user_id == learner.id, LiteracyLevel.competency == OVERALL
+            )
+        )
+        db.session.remove()
+    assert level == 0
+
+    def levels(rows: list[Any]) -> dict[str, int]:
+        return {row.group_key: row.people for row in rows if row.group_type == "level"}
+
+    assert levels(now_rows) == {"0": 1, "none": 1}
+    assert levels(before_rows) == {"none": 2}
+    measured = {(r.group_type, r.group_key): r.people for r in now_rows}
+    assert measured[("measured", "all")] == 1
+    assert measured[("measured", "function:engineering")] == 1
+    assert ("measured", "all") not in {(r.group_type, r.group_key) for r in before_rows}

@@ -17,6 +17,7 @@ from lms.config import PROJECT_ROOT
 from lms.extensions import db
 from lms.learn.models import SelfRating
 from lms.literacy.models import LiteracyLevel
+from lms.org.charts import line_chart
 from lms.people.models import JOB_FUNCTIONS, User, utcnow
 from lms.pulse.format import load_pulses
 from lms.pulse.models import (
@@ -27,7 +28,7 @@ from lms.pulse.models import (
     PulseQuestion,
 )
 from lms.pulse.release import answered_in_steps, figures_on, figures_released
-from lms.pulse.results import suppressed_keys
+from lms.pulse.results import leaky_functions, role_breakdown, suppressed_keys
 from lms.pulse.service import publish_pulse, round_start, submit_answers
 from tests.conftest import login
 from tests.learn_helpers import page, post
@@ -51,8 +52,25 @@ def pulse(app: Flask) -> dict[str, int]:
     return ids
 
 
-def answers_form(ids: dict[str, int], value: int = 4, yes: int = 1) -> dict[str, str]:
-    return {f"q{qid}": str(yes if key == "paid-own-tools" else value) for key, qid in ids.items()}
+# The shipped questions with options, as published first: options are valued 1, 2, ... in order.
+BANDS = {"nothing": 1, "under-20": 2, "20-to-50": 3, "over-50": 4}
+KINDS = {"chat": 1, "writing": 2, "coding": 3, "meeting-notes": 4, "image-design": 5, "none": 6}
+SCALE_QUESTIONS = 6  # of the eight shipped questions, those with a mean
+
+
+def answers_form(
+    ids: dict[str, int],
+    value: int = 4,
+    yes: int = 1,
+    band: str = "nothing",
+    kinds: tuple[str, ...] = ("none",),
+) -> dict[str, Any]:
+    answers: dict[str, Any] = {
+        f"q{qid}": str(yes if key == "paid-own-tools" else value) for key, qid in ids.items()
+    }
+    answers[f"q{ids['paid-how-much']}"] = str(BANDS[band])
+    answers[f"q{ids['own-tool-kinds']}"] = [str(KINDS[kind]) for kind in kinds]
+    return answers
 
 
 def counts(app: Flask) -> dict[tuple[str, str, str, int], int]:
@@ -87,16 +105,26 @@ def test_everyone_answers_once_per_round(
     person = make_user(job_function="sales")
     client = logged_in(person)
     form = page(client, "/pulse/")
-    assert form.count('type="radio"') == 5 * 5 + 2
+    assert form.count('type="radio"') == 5 * 5 + 2 + len(BANDS)
+    assert form.count('type="checkbox"') == len(KINDS)
     assert "I have paid for AI tools for work myself." in form
-    response = post(client, "/pulse/ai-at-work", answers_form(pulse, value=2, yes=0))
+    response = post(
+        client,
+        "/pulse/ai-at-work",
+        answers_form(pulse, value=2, yes=0, band="over-50", kinds=("chat", "coding")),
+    )
     assert response.status_code == 302
     assert "Thank you! Your answers were added anonymously." in page(client, "/pulse/")
     assert "You have answered this round." in page(client, "/pulse/")
     stored = counts(app)
     assert stored[("strategic", "employee", "sales", 2)] == 1
     assert stored[("paid-own-tools", "employee", "sales", 0)] == 1
-    assert sum(stored.values()) == 6
+    assert stored[("paid-how-much", "employee", "sales", BANDS["over-50"])] == 1
+    # Each option ticked counts once, and the question's respondents (value 0) once.
+    assert stored[("own-tool-kinds", "employee", "sales", KINDS["chat"])] == 1
+    assert stored[("own-tool-kinds", "employee", "sales", KINDS["coding"])] == 1
+    assert stored[("own-tool-kinds", "employee", "sales", 0)] == 1
+    assert sum(stored.values()) == 6 + 1 + 3
 
     again = post(client, "/pulse/ai-at-work", answers_form(pulse, value=5))
     assert again.status_code == 302
@@ -121,7 +149,7 @@ def test_the_database_refuses_a_second_participation_row(
         the_pulse = db.session.scalar(select(Pulse))
         assert user is not None and the_pulse is not None
         questions = list(db.session.scalars(select(PulseQuestion)))
-        answers = {q.id: 1 if q.kind == "yes-no" else 3 for q in questions}
+        answers: dict[int, Any] = {q.id: 1 if q.kind == "yes-no" else 3 for q in questions}
         start = submit_answers(db.session, user, the_pulse, questions, answers, today)
         db.session.commit()
         db.session.add(
@@ -130,7 +158,7 @@ def test_the_database_refuses_a_second_participation_row(
         with pytest.raises(IntegrityError):
             db.session.flush()
         db.session.rollback()
-    assert sum(counts(app).values()) == 6
+    assert sum(counts(app).values()) == 6 + 1 + 2  # one option ticked, and its respondent
 
 
 def test_every_question_must_be_answered(
@@ -181,9 +209,10 @@ def test_answers_are_stored_without_anyone_s_identity(
     assert post(client, "/pulse/ai-at-work", answers_form(pulse)).status_code == 302
     with app.app_context():
         rows = db.session.scalar(select(func.count(PulseAnswerCount.id)))
-    # Every cell of the round exists from the first answer on (all at zero but six), so the
+    # Every cell of the round exists from the first answer on (all at zero but nine), so the
     # order rows were created in does not tell who answered what.
-    assert rows == (5 * 5 + 2) * len(RESPONDENT_GROUPS) * len(JOB_FUNCTIONS)
+    cells_per_group = 5 * 5 + 2 + len(BANDS) + len(KINDS) + 1  # + who answered the checkboxes
+    assert rows == cells_per_group * len(RESPONDENT_GROUPS) * len(JOB_FUNCTIONS)
 
 
 def test_respondent_groups(
@@ -213,8 +242,10 @@ def test_suppressed_keys() -> None:
 
 
 def answer_as(
-    app: Flask, people: list[User], values: dict[str, int], day: date | None = None
+    app: Flask, people: list[User], values: dict[str, Any], day: date | None = None
 ) -> None:
+    """``values``: question key -> value (choose-any: a list of option values); unlisted
+    questions get 3 (yes for yes/no)."""
     with app.app_context():
         the_pulse = db.session.scalar(select(Pulse))
         assert the_pulse is not None
@@ -289,22 +320,149 @@ def test_executives_see_the_gap_with_small_groups_suppressed(
     assert "(n=15)" in strategic
 
 
-def test_a_small_group_is_suppressed_and_cannot_be_subtracted(
-    app: Flask, groups: dict[str, Any]
-) -> None:
+def group_cells(row: str) -> dict[str, str]:
+    """A table row's cells by their data-group."""
+    return {part.split('"')[0]: part for part in row.split('data-group="')[1:]}
+
+
+def test_role_breakdown_shows_leaders_only_when_needed_and_then_neither_alone() -> None:
+    every = ["executive", "manager", "employee"]
+    leaders = ["leaders", "employee"]
+    assert role_breakdown({"executive": 6, "manager": 7, "employee": 12}, 5) == every
+    assert role_breakdown({"executive": 3, "manager": 3, "employee": 12}, 5) == leaders
+    assert role_breakdown({"executive": 6, "manager": 3, "employee": 12}, 5) == leaders
+    assert role_breakdown({"executive": 2, "manager": 9, "employee": 0}, 5) == leaders
+    # Together too few: the three groups stay, and suppression hides the small ones as before.
+    assert role_breakdown({"executive": 2, "manager": 2, "employee": 12}, 5) == every
+    # Nobody is not a small group: no executives and 7 managers need no Leaders.
+    assert role_breakdown({"executive": 0, "manager": 7, "employee": 12}, 5) == every
+    assert role_breakdown({"executive": 0, "manager": 3, "employee": 12}, 5) == every
+
+
+def test_a_small_group_is_shown_only_inside_leaders(app: Flask, groups: dict[str, Any]) -> None:
+    """6 executives and 3 managers: managers alone are too few, so both are shown together as
+    Leaders, and the executives are not shown alone either (Leaders minus executives would be
+    the three managers)."""
     day = closed_round(app)
     answer_as(app, groups["executives"], {"strategic": 5}, day)
     answer_as(app, groups["managers"][:3], {"strategic": 1}, day)
     answer_as(app, groups["employees"], {"strategic": 2}, day)
     body = results_page(app, groups["executives"][0])
-    row = body.split('data-question="strategic"')[1].split("</tr>")[0]
-    cells = {part.split('"')[0]: part for part in row.split('data-group="')[1:]}
-    assert "fewer than 5" in cells["manager"]
-    # Hiding 3 managers alone would let anyone subtract them from a total: the next smallest
-    # group (executives, 6) is hidden with them.
-    assert "fewer than 5" in cells["executive"]
+    cells = group_cells(body.split('data-question="strategic"')[1].split("</tr>")[0])
+    assert set(cells) == {"leaders", "employee"}
+    assert "3.67 <small>(n=9)</small>" in cells["leaders"]  # (6 x 5 + 3 x 1) / 9
     assert "2.00 <small>(n=12)</small>" in cells["employee"]
-    assert "(n=3)" not in body and "1.00" not in row
+    assert "+1.67" in body.split('data-question="strategic"')[1].split("</tr>")[0]
+    assert (
+        "Executives and managers are shown together as Leaders: fewer than 5 managers answered"
+        in body
+    )
+    assert "(n=3)" not in body and "(n=6)" not in body and "5.00" not in body
+    assert (
+        '<th scope="col">Executives</th>'
+        not in body.split('id="gap-table"')[1].split("</table>")[0]
+    )
+
+
+def test_no_function_gives_away_a_group_next_to_leaders(app: Flask, groups: dict[str, Any]) -> None:
+    """6 executives (all in leadership), 3 managers and 8 employees (all in engineering).
+    Leaders (9) minus leadership (6) would be the three managers, and engineering (11) minus
+    employees (8) too: both functions are hidden."""
+    day = closed_round(app)
+    answer_as(app, groups["executives"], {"strategic": 5}, day)
+    answer_as(app, groups["managers"][:3], {"strategic": 1}, day)
+    answer_as(app, groups["employees"][:8], {"strategic": 2}, day)
+    assert leaky_functions(
+        {"leadership": {"executive": 6}, "engineering": {"manager": 3, "employee": 8}},
+        ["leaders", "employee"],
+        5,
+    ) == {"leadership", "engineering"}
+    body = results_page(app, groups["executives"][0])
+    gap = group_cells(body.split('data-question="strategic"')[1].split("</tr>")[0])
+    assert "(n=9)" in gap["leaders"] and "(n=8)" in gap["employee"]
+    table = body.split('id="function-table"')[1].split("</table>")[0]
+    strategic = table.split("</tr>")[1]
+    assert strategic.count("fewer than 5") == 2
+    assert "(n=6)" not in table and "(n=11)" not in table
+
+
+def test_two_small_groups_are_shown_together_as_leaders(app: Flask, groups: dict[str, Any]) -> None:
+    day = closed_round(app)
+    answer_as(app, groups["executives"][:3], {"strategic": 5}, day)
+    answer_as(app, groups["managers"][:3], {"strategic": 3}, day)
+    answer_as(app, groups["employees"], {"strategic": 2}, day)
+    body = results_page(app, groups["executives"][0])
+    cells = group_cells(body.split('data-question="strategic"')[1].split("</tr>")[0])
+    assert set(cells) == {"leaders", "employee"}
+    assert "4.00 <small>(n=6)</small>" in cells["leaders"]
+    assert (
+        "Executives and managers are shown together as Leaders: each group alone is too small "
+        "to show." in body
+    )
+    assert "(n=3)" not in body
+
+
+def test_leaders_too_few_together_are_suppressed_as_before(
+    app: Flask, groups: dict[str, Any]
+) -> None:
+    day = closed_round(app)
+    answer_as(app, groups["executives"][:2], {"strategic": 5}, day)
+    answer_as(app, groups["managers"][:2], {"strategic": 1}, day)
+    answer_as(app, groups["employees"], {"strategic": 2}, day)
+    body = results_page(app, groups["executives"][0])
+    cells = group_cells(body.split('data-question="strategic"')[1].split("</tr>")[0])
+    assert set(cells) == {"executive", "manager", "employee"}
+    # 2 + 2 hidden would be 4 < 5: the employees are hidden with them (complementary).
+    assert all("fewer than 5" in cell for cell in cells.values())
+    assert "shown together as Leaders" not in body
+    assert "(n=" not in body.split('id="gap-table"')[1].split("</table>")[0]
+
+
+def test_over_time_lines_break_at_a_round_where_a_group_is_not_shown(
+    app: Flask, groups: dict[str, Any]
+) -> None:
+    """Four rounds; in the third the managers are too few, so executives and managers are shown
+    as Leaders there: their lines stop before it and start again after it, never joined across."""
+    rounds = [closed_round(app, back) for back in (5, 4, 3, 2)]
+    for index, day in enumerate(rounds):
+        managers = groups["managers"][:3] if index == 2 else groups["managers"]
+        answer_as(app, groups["executives"], {"strategic": 5}, day)
+        answer_as(app, managers, {"strategic": 4}, day)
+        answer_as(app, groups["employees"], {"strategic": 2}, day)
+    client = app.test_client()
+    assert login(client, groups["executives"][0].email).status_code == 302
+    body = page(client, f"/pulse/results?round={rounds[1].isoformat()}")
+    over_time = body.split('id="time-heading"')[1].split("</details>")[0]
+    chart = over_time.split("<svg")[1].split("</svg>")[0]
+    executive_lines = re.findall(r'<polyline points="([^"]*)" class="line series-executive"', chart)
+    assert len(executive_lines) == 1  # rounds 1-2; round 4 stands alone (a dot, no line)
+    assert len(executive_lines[0].split()) == 2
+    assert chart.count('class="dot series-executive"') == 3
+    leaders_dots = chart.count('class="dot series-leaders"')
+    assert leaders_dots == 1 and 'class="line series-leaders"' not in chart
+    employee_lines = re.findall(r'<polyline points="([^"]*)" class="line series-employee"', chart)
+    assert len(employee_lines) == 1 and len(employee_lines[0].split()) == 4
+    table = over_time.split("<table")[1]
+    third = table.split("<tr>")[4]  # header, then one row per round
+    assert rounds[2].strftime("%d %b %Y") in third
+    assert 'data-group="executive"><span class="meta">in Leaders' in third
+    assert "4.67 <small>(n=9)</small>" in third  # (6 x 5 + 3 x 4) / 9
+
+
+def test_line_chart_segments_break_at_gaps() -> None:
+    chart = line_chart(
+        ["a", "b", "c", "d", "e"],
+        [
+            ("s", "series-s", [1.0, 2.0, None, 3.0, 4.0]),
+            ("t", "series-t", [None, 1.0, None, 2.0, None]),
+        ],
+        y_min=0,
+        y_max=5,
+    )
+    first, second = chart.series
+    assert len(first.segments) == 2 and [len(s.split()) for s in first.segments] == [2, 2]
+    assert len(first.dots) == 4
+    assert [len(s.split()) for s in second.segments] == [1, 1]
 
 
 def test_the_threshold_is_configurable(app: Flask, groups: dict[str, Any]) -> None:
@@ -381,6 +539,7 @@ def test_results_over_rounds_and_a_constant_statement_count(
         body = client.get("/pulse/results").get_data(as_text=True)
     assert first.count == second.count <= 10, (first.count, second.count)
     assert "Over time" in body
+    assert 'id="choices"' in body  # the options' shares cost no statement per option or answer
     assert older.strftime("%d %b %Y") in body and earlier.strftime("%d %b %Y") in body
     # The open round is listed (how many answered, in steps) but none of its figures is shown.
     assert f"{current.strftime('%d %b %Y')} (at least 5 answered so far)" in body
@@ -409,12 +568,13 @@ def test_one_more_answer_in_an_open_round_changes_nothing_an_executive_sees(
     target = app.test_client()
     assert login(target, groups["employees"][-2].email).status_code == 302
     assert post(target, "/pulse/ai-at-work", answers_form(pulse, value=1, yes=1)).status_code == 302
-    assert sum(counts(app).values()) == 24 * 6  # the answer was counted
+    assert sum(counts(app).values()) == 24 * (6 + 1 + 2)  # the answer was counted
 
     after = [without_tokens(page(executive, url)) for url in urls]
     assert after == before
     assert "At least 20 people have answered the round" in after[0]
     assert "(n=" not in after[0] and "4.00" not in after[0] and "% yes" not in after[0]
+    assert 'id="choices"' not in after[0] and "%</td>" not in after[0]
 
 
 def participation_removed(body: str) -> str:
@@ -516,3 +676,172 @@ def test_the_release_rule() -> None:
     assert figures_on(once, date(2025, 1, 6)) is None
     assert not figures_released(once, date(2025, 1, 6), date(2999, 1, 1))
     assert [answered_in_steps(n, 5) for n in range(12)] == [0] * 5 + [5] * 5 + [10] * 2
+
+
+# ------------------------------------------------------------------------ questions with options
+
+
+def test_questions_with_options_are_fieldsets_of_radios_and_checkboxes(
+    pulse: dict[str, int],
+    make_user: Callable[..., User],
+    logged_in: Callable[[User], FlaskClient],
+) -> None:
+    form = page(logged_in(make_user()), "/pulse/")
+    bands = form.split('class="pulse-question choose-one"')[1].split("</fieldset>")[0]
+    assert "<legend>Roughly how much do you pay yourself each month" in bands
+    assert bands.count('type="radio"') == 4 and "More than 50 a month" in bands
+    kinds = form.split('class="pulse-question choose-any"')[1].split("</fieldset>")[0]
+    assert "(tick all that apply)</small></legend>" in kinds
+    assert kinds.count('type="checkbox"') == 6
+    assert f'name="q{pulse["own-tool-kinds"]}"' in kinds
+    assert "None: I use only what the company provides" in kinds
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"paid-how-much": "99"}, "Not a valid choice"),
+        ({"paid-how-much": "band"}, "Not a valid choice"),
+        ({"own-tool-kinds": ["1", "99"]}, "not a valid choice"),
+        ({"own-tool-kinds": ["x"]}, "could not be coerced"),
+        ({"own-tool-kinds": []}, "Please tick at least one option."),
+        ({"own-tool-kinds": ["1", "6"]}, "cannot be ticked together with another option"),
+    ],
+)
+def test_an_unknown_or_impossible_choice_is_a_form_error_and_stores_nothing(
+    app: Flask,
+    pulse: dict[str, int],
+    make_user: Callable[..., User],
+    logged_in: Callable[[User], FlaskClient],
+    change: dict[str, Any],
+    message: str,
+) -> None:
+    client = logged_in(make_user())
+    form = answers_form(pulse)
+    for key, value in change.items():
+        form[f"q{pulse[key]}"] = value
+    response = post(client, "/pulse/ai-at-work", form)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert message in body and "Please answer every question." in body
+    assert counts(app) == {}
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PulseParticipation.id))) == 0
+
+
+def test_the_service_refuses_what_the_form_would(
+    app: Flask, pulse: dict[str, int], make_user: Callable[..., User]
+) -> None:
+    """submit_answers checks answers itself: a caller other than the form cannot store an unknown
+    option, an empty choice or "none" with another option."""
+    from lms.pulse.service import PulseError
+
+    person = make_user()
+    with app.app_context():
+        user = db.session.get(User, person.id)
+        the_pulse = db.session.scalar(select(Pulse))
+        assert user is not None and the_pulse is not None
+        questions = list(db.session.scalars(select(PulseQuestion)))
+        good: dict[int, Any] = {q.id: 1 for q in questions}
+        for key, bad in (
+            ("paid-how-much", 0),
+            ("paid-how-much", [1]),
+            ("own-tool-kinds", []),
+            ("own-tool-kinds", [1, 1]),
+            ("own-tool-kinds", [0]),
+            ("own-tool-kinds", [KINDS["none"], KINDS["chat"]]),
+            ("strategic", 6),
+        ):
+            with pytest.raises(PulseError, match="Please answer every question"):
+                submit_answers(
+                    db.session, user, the_pulse, questions, {**good, pulse[key]: bad}, date.today()
+                )
+        db.session.rollback()
+    assert counts(app) == {}
+
+
+def choice_cells(body: str, key: str, option: str) -> dict[str, str]:
+    """The cells of one option's row in a question's table of shares, by group."""
+    table = body.split(f'class="choice-result" data-question="{key}"')[1].split("</table>")[0]
+    if option == "respondents":
+        return group_cells(table.split('class="respondents"')[1].split("</tr>")[0])
+    value = (BANDS if key == "paid-how-much" else KINDS)[option]
+    return group_cells(table.split(f'data-option="{value}"')[1].split("</tr>")[0])
+
+
+def test_shares_per_option_and_group_for_a_closed_round(app: Flask, groups: dict[str, Any]) -> None:
+    day = closed_round(app)
+    answer_as(app, groups["executives"], {"paid-how-much": 1, "own-tool-kinds": [1]}, day)
+    answer_as(app, groups["managers"], {"paid-how-much": 2, "own-tool-kinds": [2]}, day)
+    employees = groups["employees"]
+    answer_as(app, employees[:6], {"paid-how-much": 4, "own-tool-kinds": [1, 2, 3]}, day)
+    answer_as(app, employees[6:9], {"paid-how-much": 1, "own-tool-kinds": [1]}, day)
+    answer_as(app, employees[9:], {"paid-how-much": 1, "own-tool-kinds": [6]}, day)
+    body = results_page(app, groups["executives"][0])
+    assert "Questions with options" in body
+    over_50 = choice_cells(body, "paid-how-much", "over-50")
+    assert set(over_50) == {"executive", "manager", "employee"}
+    assert "50%" in over_50["employee"] and "0%" in over_50["executive"]
+    assert "100%" in choice_cells(body, "paid-how-much", "under-20")["manager"]
+    # A share of the people who answered: ticking several options adds up to more than 100 %.
+    chat = choice_cells(body, "own-tool-kinds", "chat")
+    assert "75%" in chat["employee"] and "100%" in chat["executive"] and "0%" in chat["manager"]
+    assert "50%" in choice_cells(body, "own-tool-kinds", "coding")["employee"]
+    assert "25%" in choice_cells(body, "own-tool-kinds", "none")["employee"]
+    respondents = choice_cells(body, "own-tool-kinds", "respondents")
+    assert [respondents[g].split(">")[1].split("<")[0] for g in ("executive", "manager")] == [
+        "6",
+        "7",
+    ]
+    assert ">12<" in respondents["employee"]
+    # The bars: width classes in steps of 5 %, no style attribute.
+    bars = body.split('class="choice-result" data-question="own-tool-kinds"')[1].split("<table")[0]
+    assert 'class="seg series-employee w-75"' in bars and "style=" not in bars
+    # No mean for questions with options: not in the gap, by function, or over time.
+    assert (
+        'data-question="paid-how-much"' not in body.split('id="gap-table"')[1].split("</table>")[0]
+    )
+    assert "Roughly how much" not in body.split('id="function-table"')[1].split("</table>")[0]
+    assert body.count("Roughly how much do you pay") == 2  # its heading and its table's label
+
+
+def test_a_small_group_is_hidden_in_the_shares_with_its_complement(
+    app: Flask, groups: dict[str, Any]
+) -> None:
+    """6 executives, 7 managers, 3 employees: the employees are too few, and hidden alone they
+    could be worked out from a total, so the next smallest group (executives) is hidden too."""
+    day = closed_round(app)
+    answer_as(app, groups["executives"], {"own-tool-kinds": [1]}, day)
+    answer_as(app, groups["managers"], {"own-tool-kinds": [2]}, day)
+    answer_as(app, groups["employees"][:3], {"own-tool-kinds": [1, 3]}, day)
+    body = results_page(app, groups["executives"][0])
+    chat = choice_cells(body, "own-tool-kinds", "chat")
+    assert "fewer than 5" in chat["employee"] and "fewer than 5" in chat["executive"]
+    assert "0%" in chat["manager"]
+    respondents = choice_cells(body, "own-tool-kinds", "respondents")
+    assert "fewer than 5" in respondents["employee"] and ">7<" in respondents["manager"]
+    coding = choice_cells(body, "own-tool-kinds", "coding")
+    assert "%" not in coding["employee"] and "%" not in coding["executive"]
+
+
+def test_the_leaders_rule_applies_to_the_shares(app: Flask, groups: dict[str, Any]) -> None:
+    """6 executives and 3 managers: shown together as Leaders, neither alone."""
+    day = closed_round(app)
+    answer_as(app, groups["executives"], {"paid-how-much": 1}, day)
+    answer_as(app, groups["managers"][:3], {"paid-how-much": 4}, day)
+    answer_as(app, groups["employees"], {"paid-how-much": 4}, day)
+    body = results_page(app, groups["executives"][0])
+    over_50 = choice_cells(body, "paid-how-much", "over-50")
+    assert set(over_50) == {"leaders", "employee"}
+    assert "33%" in over_50["leaders"] and "100%" in over_50["employee"]  # 3 of 9; 12 of 12
+    assert ">9<" in choice_cells(body, "paid-how-much", "respondents")["leaders"]
+    choices = body.split('id="choices"')[1].split("</section>")[0]
+    assert "Executives</th>" not in choices and "Managers</th>" not in choices
+
+
+def test_an_open_round_shows_no_shares(app: Flask, groups: dict[str, Any]) -> None:
+    answer_as(app, groups["employees"], {"paid-how-much": 4, "own-tool-kinds": [1, 2]})
+    body = results_page(app, groups["executives"][0])
+    assert "At least 10 people have answered the round" in body
+    assert 'id="choices"' not in body and "Questions with options" not in body
+    assert "%</td>" not in body and "More than 50 a month" not in body

@@ -6,20 +6,35 @@ a table with the same figures, which is what screen readers get (the SVG is ``ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lms.org.service import Overview
+    from lms.org.service import Overview, TrendWeek
 
 
 @dataclass
 class Series:
     label: str
     css: str
-    points: str  # "x,y x,y ..." for <polyline>
+    # One "x,y x,y ..." per <polyline>: a run of values without a gap. A missing value (a week
+    # without a snapshot, a round whose group was too small to show) ends a run, so no line is
+    # drawn across it: joining the points on either side would suggest a figure that is not there.
+    segments: list[str]
     dots: list[tuple[float, float]] = field(default_factory=list)
+
+
+def runs(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
+    """The runs of consecutive points between gaps (``None``)."""
+    found: list[list[tuple[float, float]]] = [[]]
+    for point in points:
+        if point is None:
+            if found[-1]:
+                found.append([])
+        else:
+            found[-1].append(point)
+    return [run for run in found if run]
 
 
 @dataclass
@@ -45,7 +60,8 @@ def line_chart(
     height: int = 220,
     label_every: int | None = None,
 ) -> LineChart:
-    """Lines over evenly spaced x positions; ``None`` values break nothing, they are skipped."""
+    """Lines over evenly spaced x positions; a ``None`` value is a gap: no dot, and the line
+    breaks there (see ``Series.segments``)."""
     left, right, top, bottom = 44, 12, 10, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     count = max(len(x_labels), 1)
@@ -61,8 +77,9 @@ def line_chart(
 
     drawn = []
     for label, css, values in series:
-        dots = [(x_at(i), y_at(v)) for i, v in enumerate(values) if v is not None]
-        drawn.append(Series(label, css, " ".join(f"{x},{y}" for x, y in dots), dots))
+        points = [None if v is None else (x_at(i), y_at(v)) for i, v in enumerate(values)]
+        segments = [" ".join(f"{x},{y}" for x, y in run) for run in runs(points)]
+        drawn.append(Series(label, css, segments, [p for p in points if p is not None]))
     ticks = [
         (y_at(y_min + span * i / y_tick_count), y_format.format(y_min + span * i / y_tick_count))
         for i in range(y_tick_count + 1)
@@ -98,26 +115,30 @@ def position(value: float, low: float, high: float, width: float) -> float:
 
 
 def org_trend_chart(data: Overview) -> LineChart:
-    """The organisation view's trend: share at level 2+ and share of active learners per week,
-    from the weekly snapshots of the whole organisation (weeks without one are gaps)."""
+    """The organisation view's trend from the weekly snapshots of the whole organisation: share
+    of people measured, share of the measured at level 2+, share of people active. Weeks without
+    a snapshot, or taken before measured people were counted, are gaps."""
     by_week = {week.week_start: week for week in data.all_trend}
+
+    def percent(value: float | None) -> float | None:
+        return None if value is None else 100 * value
+
+    def series(figure: Callable[[TrendWeek], float | None]) -> list[float | None]:
+        return [percent(figure(by_week[w])) if w in by_week else None for w in data.weeks]
+
     return line_chart(
         [week.strftime("%d %b") for week in data.weeks],
         [
+            ("Measured (% of people)", "series-coverage", series(lambda w: w.coverage)),
             (
-                "Share at level 2+ (%)",
+                "At level 2+ (% of the measured)",
                 "series-share",
-                [by_week[w].practising_share * 100 if w in by_week else None for w in data.weeks],
+                series(lambda w: w.practising_share),
             ),
             (
-                "Active learners (%)",
+                "Active learners (% of people)",
                 "series-active",
-                [
-                    100 * by_week[w].active_learners / by_week[w].people
-                    if w in by_week and by_week[w].people
-                    else None
-                    for w in data.weeks
-                ],
+                series(lambda w: w.active_learners / w.people if w.people else None),
             ),
         ],
         y_min=0,

@@ -33,7 +33,7 @@ def take_snapshots_command(week_text: str | None, weeks: int) -> None:
     """
     from datetime import timedelta
 
-    from lms.org.snapshots import take_snapshot, week_start
+    from lms.org.snapshots import MEASURED, take_snapshot, week_start
     from lms.people.models import utcnow
 
     day = cli_day(week_text, "--week") or utcnow().date()
@@ -42,10 +42,13 @@ def take_snapshots_command(week_text: str | None, weeks: int) -> None:
         start = last - timedelta(weeks=back)
         rows = take_snapshot(db.session, start)
         overall = next((row for row in rows if row.group_type == "all"), None)
+        measured = next(
+            (row for row in rows if row.group_type == MEASURED and row.group_key == "all"), None
+        )
         summary = (
-            f"{overall.people} people, average level {overall.average_level:.2f}, "
-            f"{overall.practising_share:.0%} at level 2+, {overall.active_learners} active, "
-            f"{overall.completions} completion(s)"
+            f"{overall.people} people, {measured.people if measured else 0} measured, "
+            f"{measured.practising_share if measured else 0:.0%} of the measured at level 2+, "
+            f"{overall.active_learners} active, {overall.completions} completion(s)"
             if overall
             else "no one"
         )

@@ -10,14 +10,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from lms.extensions import db
 from lms.people.models import utcnow
 
-GROUP_TYPES = ("all", "function", "department")
+GROUP_TYPES = ("all", "function", "department", "measured", "level")
 
 
 class Snapshot(db.Model):  # type: ignore[name-defined,misc]
     """One group's literacy and engagement in one week (Monday to Sunday, UTC).
 
     ``group_type`` is ``all`` (key ``all``), ``function`` (key: the job function) or ``department``
-    (key: the id of the department head, a direct report of the top of the organisation). Written
+    (key: the id of the department head, a direct report of the top of the organisation);
+    ``measured`` (key ``all``, ``function:<function>`` or ``department:<head id>``: the same
+    figures over the group's measured people only) or ``level`` (key ``none`` for the people not
+    measured, ``0``-``4`` per overall level of the measured; see lms.org.snapshots). Written
     by ``lms snapshots take``; unique per (week, group), so taking a week again replaces its rows.
     """
 

@@ -2,6 +2,10 @@
 competency area, job function and role. Evidence for the AI literacy duty of Article 4 of the EU AI
 Act ("measures to ensure, to their best extent, a sufficient level of AI literacy of their staff").
 
+Someone who has never given an answer that counts towards a level is *not measured*
+(lms.literacy.coverage): their record says so (``measured`` no / false) and carries no levels (empty
+cells, ``null``), never level 0, which means "answered, but no reliable evidence yet".
+
 Exports are streamed: two ordered statements (people with their levels, completed trainings) are
 read in batches and merged by person, so a 10,000-person team is never held in memory at once.
 """
@@ -22,6 +26,7 @@ from lms.courses.models import Course, CourseVersion
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.database import DbSession
 from lms.learn.models import Enrolment
+from lms.literacy.coverage import NOT_MEASURED, has_evidence
 from lms.literacy.models import OVERALL, LiteracyLevel
 from lms.org.roles import role_expression
 from lms.people.models import JOB_FUNCTIONS, User
@@ -52,8 +57,9 @@ class PersonRecord:
     job_function: str
     title: str
     role: str
-    overall: int
-    levels: dict[str, int]
+    measured: bool
+    overall: int | None  # None when not measured
+    levels: dict[str, int | None]
     levels_updated: str
     trainings: list[Training] = field(default_factory=list)
 
@@ -65,8 +71,9 @@ class PersonRecord:
             "job_function_label": JOB_FUNCTIONS.get(self.job_function, self.job_function),
             "title": self.title,
             "role": self.role,
+            "measured": self.measured,
             "overall_level": self.overall,
-            "overall_level_label": LEVELS.get(self.overall, ""),
+            "overall_level_label": NOT_MEASURED if self.overall is None else LEVELS[self.overall],
             "levels": self.levels,
             "levels_updated": self.levels_updated or None,
             "trainings_completed": [training.__dict__ for training in self.trainings],
@@ -125,6 +132,7 @@ def records(session: DbSession, scope: Select[Any]) -> Iterator[PersonRecord]:
                 for area in [*AREAS, OVERALL]
             ],
             func.max(LiteracyLevel.updated_at).label("updated"),
+            func.max(case((has_evidence(), 1), else_=0)).label("measured"),
         )
         .where(LiteracyLevel.user_id.in_(scope))
         .group_by(LiteracyLevel.user_id)
@@ -140,6 +148,7 @@ def records(session: DbSession, scope: Select[Any]) -> Iterator[PersonRecord]:
             role_expression(),
             *[levels.c[area] for area in [*AREAS, OVERALL]],
             levels.c.updated,
+            levels.c.measured,
         )
         .outerjoin(levels, levels.c.user_id == User.id)
         .where(User.id.in_(scope))
@@ -163,7 +172,11 @@ def records(session: DbSession, scope: Select[Any]) -> Iterator[PersonRecord]:
     )
     pending = next(trainings, None)
     for row in people:
-        area_levels = {area: int(row[6 + i] or 0) for i, area in enumerate(AREAS)}
+        measured = bool(row[8 + len(AREAS)])
+        # A measured person without a level in an area is at 0 there, as in their overall level.
+        area_levels: dict[str, int | None] = {
+            area: int(row[6 + i] or 0) if measured else None for i, area in enumerate(AREAS)
+        }
         record = PersonRecord(
             id=row[0],
             email=row[1],
@@ -171,7 +184,8 @@ def records(session: DbSession, scope: Select[Any]) -> Iterator[PersonRecord]:
             job_function=row[3],
             title=row[4],
             role=row[5],
-            overall=int(row[6 + len(AREAS)] or 0),
+            measured=measured,
+            overall=int(row[6 + len(AREAS)] or 0) if measured else None,
             levels=area_levels,
             levels_updated=_day(row[7 + len(AREAS)]),
         )
@@ -198,6 +212,7 @@ CSV_COLUMNS = [
     "job_function",
     "title",
     "role",
+    "measured",
     "overall_level",
     *[f"level_{area}" for area in AREAS],
     "levels_updated",
@@ -232,8 +247,9 @@ def csv_lines(people: Iterator[PersonRecord], generated_at: datetime) -> Iterato
             person.job_function,
             _safe(person.title),
             person.role,
-            person.overall,
-            *[person.levels[area] for area in AREAS],
+            "yes" if person.measured else "no",
+            _level(person.overall),
+            *[_level(person.levels[area]) for area in AREAS],
             person.levels_updated,
         ]
         if not person.trainings:
@@ -253,6 +269,11 @@ def csv_lines(people: Iterator[PersonRecord], generated_at: datetime) -> Iterato
         yield flush()
 
 
+def _level(level: int | None) -> int | str:
+    """Empty for someone not measured: a 0 would claim a level nobody knows."""
+    return "" if level is None else level
+
+
 def _safe(text: str) -> str:
     """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
     return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
@@ -267,6 +288,10 @@ def json_chunks(
         "generated_at": generated_at.isoformat(timespec="seconds") + "Z",
         "scope": scope,
         "level_scale": {str(level): label for level, label in LEVELS.items()},
+        "measured": (
+            "false for someone who has not yet answered any question that counts towards a level; "
+            "their levels are then null (not measured), not 0"
+        ),
         "competency_areas": COMPETENCIES,
     }
     opening = json.dumps(head, ensure_ascii=False, indent=1)[:-2]  # drop the closing "\n}"

@@ -4,6 +4,7 @@ organisation shows it) and the AI literacy record exports."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -14,6 +15,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     stream_with_context,
     url_for,
 )
@@ -42,19 +44,22 @@ class ToggleForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     """A POST button: the CSRF token and nothing else."""
 
 
-def _figures(summary: Summary[org_service.Overview]) -> Markup:
+def _figures(summary: Summary[org_service.Overview], since: date | None) -> Markup:
     def render() -> Markup:
+        data = summary.value
         return render_fragment(
             "org/_figures.html",
-            data=summary.value,
-            trend=org_trend_chart(summary.value),
+            data=data,
+            since=data.week(since),
+            trend=org_trend_chart(data),
             competencies=COMPETENCIES,
             core_areas=CORE_AREAS,
             levels=LEVELS,
             stacked_bar=stacked_bar,
         )
 
-    return cached_fragment(summary, render, "org")
+    # One rendering per week compared with: a handful (the weeks of the last six months).
+    return cached_fragment(summary, render, "org", since)
 
 
 @bp.get("/")
@@ -62,10 +67,11 @@ def _figures(summary: Summary[org_service.Overview]) -> Markup:
 def overview() -> Any:
     policy = Policy.from_config(current_app.config)
     summary = org_service.stored_overview(db.session, utcnow(), policy)
+    since = summary.value.since(request.args.get("since"))
     return render_template(
         "org/overview.html",
         summary=summary,
-        figures=_figures(summary),
+        figures=_figures(summary, since),
         show_leaders=org_service.leaders_shown(db.session),
         max_age_minutes=round(policy.max_age.total_seconds() / 60),
         form=ToggleForm(),
