@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lms.courses.format import MAX_MARKDOWN_BYTES, MODULE_FILE_RE, TOO_LARGE_MARKDOWN, split_file
+from lms.courses.includes import SharedSnippets
 from lms.courses.publish import link_targets, render_file
 from lms.courses.render import RenderError, configured_seconds, time_budget, too_slow
 
@@ -43,12 +44,14 @@ def file_kind(path: str) -> str:
     return "other"
 
 
-def preview_file(course_slug: str, path: str, text: str) -> Preview:
+def preview_file(
+    course_slug: str, path: str, text: str, shared: SharedSnippets | None = None
+) -> Preview:
     kind = file_kind(path)
     data = text.replace("\r\n", "\n").encode("utf-8")
     if len(data) > MAX_MARKDOWN_BYTES and kind != "other":
         return Preview(path=path, kind=kind, readable=True, error=TOO_LARGE_MARKDOWN)
-    parts = split_file(path, data)
+    parts = split_file(path, data, shared)
     if parts is None or kind == "other":
         return Preview(path=path, kind=kind, readable=False)
     seconds = configured_seconds("PREVIEW_BUDGET_SECONDS", DEFAULT_PREVIEW_BUDGET_SECONDS)

@@ -15,6 +15,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import ColumnElement, exists, false, func, or_, select
@@ -34,12 +35,14 @@ from lms.courses.format import (
     Problem,
     parse_course,
 )
+from lms.courses.includes import SharedSnippets
 from lms.courses.loader import MAX_COURSE_FILES, read_zip
 from lms.courses.models import Course, CourseAsset, CourseVersion
 from lms.courses.publish import PublishResult, publish_course, render_problems
 from lms.courses.questions import SLUG_RE
 from lms.courses.render import RenderError
 from lms.courses.service import published_slugs
+from lms.courses.shared import load_shared
 from lms.database import DbSession
 from lms.people.models import JOB_FUNCTIONS, User, utcnow
 
@@ -262,8 +265,8 @@ def check_new_slug(session: DbSession, user: User, slug: str) -> Course | None:
     """Validate a course name for a new draft: the course to draft from, if it exists."""
     if not SLUG_RE.match(slug) or len(slug) > 100:
         raise DraftError(
-            f"{slug!r} is not a valid course name: use a-z, 0-9 and hyphens "
-            "(e.g. checking-ai-output)."
+            f"“{slug[:100]}” cannot be a web address name: use only lowercase letters, numbers "
+            "and hyphens between words, e.g. checking-ai-output."
         )
     course = session.scalar(select(Course).where(Course.slug == slug))
     if course is not None and not may_edit(user, course):
@@ -499,7 +502,20 @@ def _parse_draft(
     if override is not None:
         path, text = override
         files[path] = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    return parse_course(draft.slug, files, display_root="", known_courses=published_slugs(session))
+    return parse_course(
+        draft.slug,
+        files,
+        display_root="",
+        known_courses=published_slugs(session),
+        shared=shared_snippets(),
+    )
+
+
+def shared_snippets() -> SharedSnippets:
+    """The shared snippets a draft's ``[[include: name]]`` resolve against: those of the content
+    tree (``COURSES_DIR/_shared``), the same that ``lms courses check`` and publish use; they are
+    maintained there by their owners, not in the workspace."""
+    return load_shared(Path(current_app.config["COURSES_DIR"]))
 
 
 @dataclass(frozen=True)
@@ -510,18 +526,21 @@ class PublishPlan:
     audience: str  # in words, e.g. "Everyone in engineering and sales"
     people: int  # active people in that audience
     live_number: int | None  # the version it replaces; None for a new course
+    retired: bool = False  # the course is retired: publishing leaves it so
 
 
 def publish_plan(session: DbSession, draft: CourseDraft) -> PublishPlan:
     source, problems = _parse_draft(session, draft, None)
     live = draft.course.current_version if draft.course is not None else None
+    retired = draft.course is not None and draft.course.retired_at is not None
     if source is None:
-        return PublishPlan(problems, "", 0, live.number if live else None)
+        return PublishPlan(problems, "", 0, live.number if live else None, retired)
     return PublishPlan(
         [],
         audience_in_words(source.audience),
         audience_size(session, source.audience),
         live.number if live else None,
+        retired,
     )
 
 

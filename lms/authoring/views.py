@@ -35,9 +35,15 @@ from lms.authoring.forms import (
     ReplaceForm,
     UploadForm,
 )
-from lms.authoring.guide import guide_html
+from lms.authoring.guide import DOCS, doc_title, guide_page
 from lms.authoring.models import CourseDraft
 from lms.authoring.preview import file_kind, one_at_a_time, preview_file
+from lms.authoring.retirement import (
+    RetirementError,
+    restore_course,
+    retire_course,
+    retirement_impact,
+)
 from lms.authoring.service import (
     DraftError,
     add_asset,
@@ -60,6 +66,7 @@ from lms.authoring.service import (
     publish_plan,
     replace_from_zip,
     save_file,
+    shared_snippets,
     start_draft,
     validate_draft,
     version_asset_hashes,
@@ -68,6 +75,7 @@ from lms.authoring.service import (
     workspace_courses,
     zip_bytes,
 )
+from lms.authoring.snippets import snippets_for
 from lms.courses.format import MODULE_FILE_RE, Problem
 from lms.courses.models import Course
 from lms.courses.vocabulary import COMPETENCIES
@@ -141,7 +149,23 @@ def index() -> Any:
 
 @bp.get("/guide")
 def guide() -> Any:
-    return render_template("authoring/guide.html", guide=guide_html())
+    return _guide_page("")
+
+
+@bp.get("/guide/<doc>")
+def guide_doc(doc: str) -> Any:
+    """A doc the guide links to (badges, the literacy model); only those, by name."""
+    if not doc or doc not in DOCS:
+        abort(404)
+    return _guide_page(doc)
+
+
+def _guide_page(name: str) -> Any:
+    return render_template(
+        "authoring/guide.html",
+        page=guide_page(name),
+        others=[(other, doc_title(other)) for other in DOCS if other and other != name],
+    )
 
 
 @bp.post("/new")
@@ -224,6 +248,64 @@ def start_editing(slug: str) -> Any:
         "success",
     )
     return redirect(url_for("authoring.draft", draft_id=draft.id))
+
+
+@bp.get("/courses/<slug>/retire")
+def confirm_retire(slug: str) -> Any:
+    """What retiring does and whom it concerns; changes nothing (a retired course: restore)."""
+    course = _course(slug)
+    return render_template(
+        "authoring/retire.html",
+        course=course,
+        impact=retirement_impact(db.session, course),
+        action_form=ActionForm(formdata=None),
+    )
+
+
+def _course_title(course: Course) -> str:
+    return course.current_version.title if course.current_version else course.slug
+
+
+@bp.post("/courses/<slug>/retire")
+def retire(slug: str) -> Any:
+    course = _course(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        retire_course(db.session, course, _me())
+    except RetirementError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            f"Retired “{_course_title(course)}”: it is no longer offered. People who took it "
+            "keep their progress, badges and certificates. You can restore it at any time.",
+            "success",
+        )
+    return redirect(url_for("authoring.course", slug=slug))
+
+
+@bp.post("/courses/<slug>/restore")
+def restore(slug: str) -> Any:
+    course = _course(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        restore_course(db.session, course)
+    except RetirementError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            f"Restored “{_course_title(course)}”: it is back in the catalog and can be "
+            "recommended and assigned again.",
+            "success",
+        )
+    if request.form.get("back") == "index":
+        return redirect(url_for("authoring.index"))
+    return redirect(url_for("authoring.course", slug=slug))
 
 
 @bp.get("/courses/<slug>/diff")
@@ -521,7 +603,7 @@ def _editor_context(draft: CourseDraft, path: str, text: str) -> dict[str, Any]:
     mine = [problem for problem in problems if problem.path == path]
     lines = text.split("\n")
     return {
-        "preview": preview_file(draft.slug, path, text),
+        "preview": preview_file(draft.slug, path, text, shared_snippets()),
         "file_problems": [
             {
                 "problem": problem,
@@ -571,6 +653,7 @@ def edit(draft_id: int, path: str) -> Any:
             is_new=path not in draft.files,
             unsaved=unsaved,
             line=query_int("line"),
+            snippets=snippets_for(path),
             **_editor_context(draft, path, text),
         ),
         status,
