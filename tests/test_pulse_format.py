@@ -37,7 +37,7 @@ def problems_of(text: str, slug: str = "pulse") -> list[str]:
     return [str(problem) for problem in problems]
 
 
-def test_the_shipped_pulse_has_the_six_questions() -> None:
+def test_the_shipped_pulse_has_the_eight_questions() -> None:
     pulses, problems = load_pulses(PROJECT_ROOT / "courses")
     assert problems == []
     (pulse,) = pulses
@@ -48,10 +48,17 @@ def test_the_shipped_pulse_has_the_six_questions() -> None:
         "know-allowed-tools",
         "paid-own-tools",
         "org-literacy",
+        "paid-how-much",
+        "own-tool-kinds",
     ]
     kinds = {q.key: q.kind for q in pulse.questions}
-    assert kinds["paid-own-tools"] == "yes-no"
-    assert {kind for key, kind in kinds.items() if key != "paid-own-tools"} == {"likert"}
+    assert kinds.pop("paid-own-tools") == "yes-no"
+    assert kinds.pop("paid-how-much") == "choose-one"
+    assert kinds.pop("own-tool-kinds") == "choose-any"
+    assert set(kinds.values()) == {"likert"}
+    bands, kinds_used = pulse.questions[-2:]
+    assert [o.key for o in bands.options] == ["nothing", "under-20", "20-to-50", "over-50"]
+    assert [o.key for o in kinds_used.options][-1] == "none"  # "none of these" is offered
     assert (pulse.every_unit, pulse.every_count, pulse.scale) == ("weeks", 4, "likert-5")
 
 
@@ -82,7 +89,7 @@ def test_a_good_file_parses() -> None:
         (("title: AI at work", "title: !!python/object:os.system x"), "_pulse/pulse.md:2: "),
         (
             ("myself.\n", "myself.\nA closing remark.\n"),
-            "_pulse/pulse.md:12: only questions ('- [id] text') may follow",
+            "_pulse/pulse.md:12: only questions ('- [id] text') and their options",
         ),
         (
             (
@@ -214,3 +221,151 @@ def test_courses_check_and_publish_include_pulses(app: Flask, tmp_path: Path) ->
     assert "pulse team-pulse: unchanged" in run(app, "courses", "publish").output
     with app.app_context():
         assert db.session.scalar(select(Pulse.slug)) == "team-pulse"
+
+
+CHOICES = """\
+---
+title: Tools
+opens: 2030-01-07
+recurs: every 4 weeks
+scale: likert-5
+---
+
+- [strategic] Our company's approach to generative AI is strategic.
+- [paid-how-much] (choose one) How much do you pay each month?
+  - [nothing] Nothing
+  - [under-20] Less than 20 a month
+  - [over-20] 20 or more a month
+- [own-tools] (Choose Any) Which of these do you use for work?
+
+  - [chat] A chat assistant
+  * [coding] A coding assistant
+  - [none] None of these
+"""
+
+
+def test_questions_with_options_parse() -> None:
+    pulse, problems = parse_pulse("pulse", CHOICES.encode())
+    assert problems == [] and pulse is not None
+    strategic, paid, tools = pulse.questions
+    assert (strategic.kind, strategic.options) == ("likert", ())
+    assert (paid.kind, paid.text, paid.line) == (
+        "choose-one",
+        "How much do you pay each month?",
+        9,
+    )
+    assert [(o.key, o.label, o.line) for o in paid.options] == [
+        ("nothing", "Nothing", 10),
+        ("under-20", "Less than 20 a month", 11),
+        ("over-20", "20 or more a month", 12),
+    ]
+    assert tools.kind == "choose-any"  # the marker is not case-sensitive
+    assert [(o.key, o.line) for o in tools.options] == [("chat", 15), ("coding", 16), ("none", 17)]
+
+
+NINE_OPTIONS = "".join(f"  - [o{i}] Option {i}\n" for i in range(9))
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("(choose one) How much", "(pick two) How much"),
+            "_pulse/pulse.md:9: unknown question kind '(pick two)': write (yes/no), (choose one)",
+        ),
+        (
+            ("  - [under-20] Less than 20 a month\n  - [over-20] 20 or more a month\n", ""),
+            "_pulse/pulse.md:9: question 'paid-how-much' needs at least 2 options",
+        ),
+        (
+            ("(Choose Any) Which of these do you use for work?", "(choose any)"),
+            "_pulse/pulse.md:13: question 'own-tools' has no text",
+        ),
+        (
+            ("[over-20]", "[nothing]"),
+            "_pulse/pulse.md:12: duplicate option id 'nothing' (also on line 10)",
+        ),
+        (
+            ("[over-20] 20 or more a month", "[over-20]"),
+            "_pulse/pulse.md:12: option 'over-20' has no label",
+        ),
+        (("[over-20]", "[Over 20]"), "_pulse/pulse.md:12: option id 'Over 20' must be a slug"),
+        (("  - [over-20] 20", "  - 20"), "_pulse/pulse.md:12: an option must start with its id"),
+        (
+            ("[over-20] 20", "[over-20] " + "x" * 121),
+            "_pulse/pulse.md:12: option 'over-20' is longer than 120",
+        ),
+        (
+            ("  - [none] None of these\n", "  - [none] None of these\n" + NINE_OPTIONS),
+            "_pulse/pulse.md:23: at most 8 options per question",  # the 9th option
+        ),
+        (
+            ("strategic.\n", "strategic.\n  - [yes] Yes\n"),
+            "_pulse/pulse.md:9: question 'strategic' has no options: only (choose one) and",
+        ),
+        (
+            ("---\n\n- [strategic]", "---\n\n  - [early] An option too early\n- [strategic]"),
+            "_pulse/pulse.md:8: an option ('  - [id] label') must come under its question",
+        ),
+    ],
+)
+def test_option_problems_are_reported_at_file_and_line(
+    change: tuple[str, str], expected: str
+) -> None:
+    text = CHOICES.replace(*change)
+    assert text != CHOICES
+    found = problems_of(text)
+    assert any(expected in problem for problem in found), found
+
+
+def option_values(app: Flask, key: str) -> dict[str, tuple[int, str, bool]]:
+    """A question's options: key -> (value, label, retired)."""
+    with app.app_context():
+        question = db.session.scalar(select(PulseQuestion).where(PulseQuestion.key == key))
+        assert question is not None
+        found = {o.key: (o.value, o.label, o.retired_at is not None) for o in question.options}
+        db.session.remove()
+    return found
+
+
+def publish_text(app: Flask, text: str) -> None:
+    source, problems = parse_pulse("pulse", text.encode())
+    assert source is not None, problems
+    with app.app_context():
+        publish_pulse(db.session, source)
+        db.session.commit()
+        db.session.remove()
+
+
+def test_options_keep_their_values_across_publishes(app: Flask) -> None:
+    """An option's counts are stored under its value: reordering, relabelling, removing and
+    putting back options never moves counts from one option to another."""
+    publish_text(app, CHOICES)
+    assert option_values(app, "paid-how-much") == {
+        "nothing": (1, "Nothing", False),
+        "under-20": (2, "Less than 20 a month", False),
+        "over-20": (3, "20 or more a month", False),
+    }
+    edited = CHOICES.replace(
+        "  - [nothing] Nothing\n  - [under-20] Less than 20 a month\n",
+        "  - [over-50] More than 50 a month\n  - [nothing] Nothing at all\n",
+    )
+    publish_text(app, edited)
+    assert option_values(app, "paid-how-much") == {
+        "over-20": (3, "20 or more a month", False),
+        "over-50": (4, "More than 50 a month", False),
+        "nothing": (1, "Nothing at all", False),
+        "under-20": (2, "Less than 20 a month", True),  # retired, its counts kept
+    }
+    publish_text(app, CHOICES)
+    assert option_values(app, "paid-how-much")["under-20"] == (2, "Less than 20 a month", False)
+    assert option_values(app, "paid-how-much")["over-50"][2]  # now retired
+
+    with app.app_context():
+        changed_kind, _ = parse_pulse(
+            "pulse", CHOICES.replace("(Choose Any)", "(choose one)").encode()
+        )
+        assert changed_kind is not None
+        with pytest.raises(PulseError, match="needs a new id"):
+            publish_pulse(db.session, changed_kind)
+        db.session.rollback()

@@ -8,7 +8,7 @@ decoding and safe YAML front matter.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,13 @@ SCALES = ("likert-5",)
 MAX_QUESTIONS = 12  # answered in under a minute
 MAX_QUESTION_CHARS = 300
 QUESTION_RE = re.compile(r"^[-*]\s+\[([^\]]*)\]\s*(.*?)\s*$")
-LIST_ITEM_RE = re.compile(r"^[-*]\s+")
-YES_NO_RE = re.compile(r"^\(yes/no\)\s*", re.IGNORECASE)
+LIST_ITEM_RE = re.compile(r"^\s*[-*]\s+")
+OPTION_RE = re.compile(r"^\s+[-*]\s+\[([^\]]*)\]\s*(.*?)\s*$")  # indented under a question
+KIND_RE = re.compile(r"^\(([^)]*)\)\s*")  # a marker in brackets before the question's text
+KIND_MARKERS = {"yes/no": "yes-no", "choose one": "choose-one", "choose any": "choose-any"}
+CHOICE_KINDS = ("choose-one", "choose-any")
+MIN_OPTIONS, MAX_OPTIONS = 2, 8
+MAX_OPTION_CHARS = 120
 EVERY_RE = re.compile(r"^every\s*:?\s*(\d+)\s+(week|weeks|month|months)$")
 NAMED_PERIODS = {
     "once": ("once", 0),
@@ -41,11 +46,19 @@ NAMED_PERIODS = {
 
 
 @dataclass(frozen=True)
+class PulseOptionSource:
+    key: str
+    label: str
+    line: int
+
+
+@dataclass(frozen=True)
 class PulseQuestionSource:
     key: str
     text: str
-    kind: str  # likert | yes-no
+    kind: str  # likert | yes-no | choose-one | choose-any
     line: int
+    options: tuple[PulseOptionSource, ...] = ()  # choose-one and choose-any only
 
 
 @dataclass(frozen=True)
@@ -112,44 +125,7 @@ def parse_pulse(
     if scale and scale not in SCALES:
         report.add(settings.line("scale"), f"unknown scale {scale!r} (expected one of: likert-5)")
 
-    intro_lines: list[str] = []
-    questions: list[PulseQuestionSource] = []
-    seen: dict[str, int] = {}
-    for offset, raw in enumerate(front.body.split("\n")):
-        number = front.body_line + offset
-        line = raw.rstrip()
-        match = QUESTION_RE.match(line)
-        if match is None:
-            if LIST_ITEM_RE.match(line):
-                report.add(
-                    number,
-                    "a question must start with its id in brackets: '- [strategic] Our ...'",
-                )
-            elif questions and line.strip():
-                report.add(
-                    number,
-                    "only questions ('- [id] text') may follow the first question; "
-                    "put any introduction above them",
-                )
-            elif not questions:
-                intro_lines.append(raw)
-            continue
-        key, question_text = match.group(1).strip(), match.group(2)
-        kind = "likert"
-        if YES_NO_RE.match(question_text):
-            kind = "yes-no"
-            question_text = YES_NO_RE.sub("", question_text)
-        if not SLUG_RE.match(key):
-            report.add(number, f"question id {key!r} must be a slug (a-z, 0-9, hyphens)")
-        elif key in seen:
-            report.add(number, f"duplicate question id {key!r} (also on line {seen[key]})")
-        else:
-            seen[key] = number
-        if not question_text:
-            report.add(number, f"question {key!r} has no text")
-        elif len(question_text) > MAX_QUESTION_CHARS:
-            report.add(number, f"question {key!r} is longer than {MAX_QUESTION_CHARS} characters")
-        questions.append(PulseQuestionSource(key, question_text, kind, number))
+    intro_lines, questions = _body(front.body, front.body_line, report)
     if not questions:
         report.add(front.body_line, "a pulse needs at least one question ('- [id] text')")
     elif len(questions) > MAX_QUESTIONS:
@@ -174,6 +150,126 @@ def parse_pulse(
         ),
         problems,
     )
+
+
+def _body(
+    body: str, first_line: int, report: _Collector
+) -> tuple[list[str], list[PulseQuestionSource]]:
+    """The introduction's lines and the questions (with their options) of a pulse's body."""
+    intro_lines: list[str] = []
+    questions: list[PulseQuestionSource] = []
+    options: dict[int, list[PulseOptionSource]] = {}  # question's line -> its options
+    seen: dict[str, int] = {}
+    for offset, raw in enumerate(body.split("\n")):
+        number = first_line + offset
+        line = raw.rstrip()
+        option = OPTION_RE.match(line)
+        if option is not None:
+            _option(option, number, questions, options, report)
+            continue
+        match = QUESTION_RE.match(line)
+        if match is None:
+            indented = line[:1].isspace()
+            if LIST_ITEM_RE.match(line) and not indented:
+                report.add(
+                    number,
+                    "a question must start with its id in brackets: '- [strategic] Our ...'",
+                )
+            elif LIST_ITEM_RE.match(line) and questions:
+                report.add(
+                    number, "an option must start with its id in brackets: '  - [nothing] Nothing'"
+                )
+            elif questions and line.strip():
+                report.add(
+                    number,
+                    "only questions ('- [id] text') and their options ('  - [id] label') may "
+                    "follow the first question; put any introduction above them",
+                )
+            elif not questions:
+                intro_lines.append(raw)
+            continue
+        questions.append(_question(match, number, seen, report))
+        options[number] = []
+    return intro_lines, [
+        _with_options(question, options[question.line], report) for question in questions
+    ]
+
+
+def _question(
+    match: re.Match[str], number: int, seen: dict[str, int], report: _Collector
+) -> PulseQuestionSource:
+    key, text = match.group(1).strip(), match.group(2)
+    kind = "likert"
+    marker = KIND_RE.match(text)
+    if marker is not None:
+        written = " ".join(marker.group(1).lower().split())
+        if written in KIND_MARKERS:
+            kind = KIND_MARKERS[written]
+        else:
+            report.add(
+                number,
+                f"unknown question kind '({marker.group(1)})': write (yes/no), (choose one) or "
+                "(choose any) before the text, or nothing for a statement on the scale",
+            )
+        text = text[marker.end() :]
+    if not SLUG_RE.match(key):
+        report.add(number, f"question id {key!r} must be a slug (a-z, 0-9, hyphens)")
+    elif key in seen:
+        report.add(number, f"duplicate question id {key!r} (also on line {seen[key]})")
+    else:
+        seen[key] = number
+    if not text:
+        report.add(number, f"question {key!r} has no text")
+    elif len(text) > MAX_QUESTION_CHARS:
+        report.add(number, f"question {key!r} is longer than {MAX_QUESTION_CHARS} characters")
+    return PulseQuestionSource(key, text, kind, number)
+
+
+def _option(
+    match: re.Match[str],
+    number: int,
+    questions: list[PulseQuestionSource],
+    options: dict[int, list[PulseOptionSource]],
+    report: _Collector,
+) -> None:
+    """An indented ``- [id] label`` line: an option of the question above it."""
+    if not questions:
+        report.add(number, "an option ('  - [id] label') must come under its question")
+        return
+    question = questions[-1]
+    key, label = match.group(1).strip(), match.group(2)
+    if question.kind not in CHOICE_KINDS:
+        report.add(
+            number,
+            f"question {question.key!r} has no options: only (choose one) and (choose any) "
+            "questions do",
+        )
+        return
+    siblings = options[question.line]
+    if not SLUG_RE.match(key):
+        report.add(number, f"option id {key!r} must be a slug (a-z, 0-9, hyphens)")
+    twin = next((other for other in siblings if other.key == key), None)
+    if twin is not None:
+        report.add(number, f"duplicate option id {key!r} (also on line {twin.line})")
+    if not label:
+        report.add(number, f"option {key!r} has no label")
+    elif len(label) > MAX_OPTION_CHARS:
+        report.add(number, f"option {key!r} is longer than {MAX_OPTION_CHARS} characters")
+    if len(siblings) == MAX_OPTIONS:
+        report.add(number, f"at most {MAX_OPTIONS} options per question")
+    siblings.append(PulseOptionSource(key, label, number))
+
+
+def _with_options(
+    question: PulseQuestionSource, options: list[PulseOptionSource], report: _Collector
+) -> PulseQuestionSource:
+    if question.kind in CHOICE_KINDS and len(options) < MIN_OPTIONS:
+        report.add(
+            question.line,
+            f"question {question.key!r} needs at least {MIN_OPTIONS} options, each on its own "
+            "indented line under it: '  - [id] label'",
+        )
+    return replace(question, options=tuple(options))
 
 
 def _opens(value: Any, line: int, report: _Collector) -> date | None:

@@ -5,6 +5,11 @@ question, round, respondent group (executive, manager, employee) and job functio
 gave each answer; there is no row per response that an id, a row order or a timestamp could link
 back to a ``PulseParticipation`` row. ``PulseParticipation`` records only that a person took part in
 a round (no time, no answers), which is what stops anyone answering twice.
+
+Questions with options (``choose-one``, ``choose-any``) keep their options in
+``PulseQuestionOption``; a count's ``value`` is then the option's ``value`` (stable per question),
+and for ``choose-any`` questions the value ``RESPONDENTS`` (0) counts the people who answered the
+question, so shares are "% of people who answered" although one person may pick several options.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from lms.extensions import db
 from lms.people.models import utcnow
 
 RESPONDENT_GROUPS = ("executive", "manager", "employee")
+SCALE_KINDS = ("likert", "yes-no")  # answered on a scale: a mean per group
+# lms.pulse.format.CHOICE_KINDS (choose-one, choose-any): answered by picking options
+RESPONDENTS = 0  # a choose-any question's count of the people who answered it
 
 
 class Pulse(db.Model):  # type: ignore[name-defined,misc]
@@ -59,10 +67,45 @@ class PulseQuestion(db.Model):  # type: ignore[name-defined,misc]
     key: Mapped[str] = mapped_column(String(100))  # the stable id from the Markdown file
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(10))  # likert | yes-no
+    kind: Mapped[str] = mapped_column(String(10))  # likert | yes-no | choose-one | choose-any
     retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     pulse: Mapped[Pulse] = relationship(back_populates="questions")
+    # Every option the question has had, retired ones included (their counts stay).
+    options: Mapped[list[PulseQuestionOption]] = relationship(
+        back_populates="question",
+        order_by=lambda: [
+            PulseQuestionOption.retired_at.is_not(None),
+            PulseQuestionOption.position,
+            PulseQuestionOption.id,
+        ],
+    )
+
+    @property
+    def live_options(self) -> list[PulseQuestionOption]:
+        return [option for option in self.options if option.retired_at is None]
+
+
+class PulseQuestionOption(db.Model):  # type: ignore[name-defined,misc]
+    """An option of a ``choose-one`` or ``choose-any`` question. ``key`` is the stable id from the
+    Markdown file; ``value`` (1, 2, ...) is what answer counts store, given once and kept, so a
+    reordered or relabelled option keeps its counts. A removed option is retired, never deleted."""
+
+    __tablename__ = "pulse_question_options"
+    __table_args__ = (
+        UniqueConstraint("question_id", "key"),
+        UniqueConstraint("question_id", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("pulse_questions.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    value: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(120))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    question: Mapped[PulseQuestion] = relationship(back_populates="options")
 
 
 class PulseParticipation(db.Model):  # type: ignore[name-defined,misc]
@@ -80,8 +123,9 @@ class PulseParticipation(db.Model):  # type: ignore[name-defined,misc]
 class PulseAnswerCount(db.Model):  # type: ignore[name-defined,misc]
     """How many respondents of a group and function gave ``value`` to a question in a round.
 
-    ``value``: 1-5 on the Likert scale (strongly disagree .. strongly agree); 1 yes / 0 no.
-    No user column, by design.
+    ``value``: 1-5 on the Likert scale (strongly disagree .. strongly agree); 1 yes / 0 no; for
+    questions with options the option's ``value``, and for ``choose-any`` also ``RESPONDENTS`` (0):
+    how many people answered the question. No user column, by design.
     """
 
     __tablename__ = "pulse_answer_counts"

@@ -7,17 +7,19 @@ colleague to answer, read it again and subtract. Suppression: a cell with fewer 
 respondents (``LMS_PULSE_MIN_GROUP``, default 5) is shown as "fewer than N", and, within one
 breakdown, cells are hidden together until the hidden ones hold nobody or at least ``minimum``
 people (complementary suppression), so a small group cannot be worked out by subtracting the
-visible groups from a total.
+visible groups from a total. Leaders: when executives or managers alone are too few but together
+enough, a round shows them together as Leaders and neither alone (:func:`role_breakdown`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import selectinload
 
 from lms.database import DbSession
 from lms.learn.models import SelfRating
@@ -25,8 +27,11 @@ from lms.literacy.model import CORE_AREAS
 from lms.literacy.models import LiteracyLevel
 from lms.org.roles import role_groups
 from lms.people.models import JOB_FUNCTIONS
+from lms.pulse.format import CHOICE_KINDS
 from lms.pulse.models import (
     RESPONDENT_GROUPS,
+    RESPONDENTS,
+    SCALE_KINDS,
     Pulse,
     PulseAnswerCount,
     PulseParticipation,
@@ -35,13 +40,89 @@ from lms.pulse.models import (
 from lms.pulse.release import answered_in_steps, figures_on, figures_released, last_day
 from lms.pulse.service import values_for
 
-GROUP_LABELS = {"executive": "Executives", "manager": "Managers", "employee": "Employees"}
+GROUP_LABELS = {
+    "executive": "Executives",
+    "manager": "Managers",
+    "leaders": "Leaders",
+    "employee": "Employees",
+}
+LEADERS = "leaders"  # executives and managers together
+LEADER_GROUPS = ("executive", "manager")
+# Every group a breakdown by role can show, in the order columns and chart lines take.
+ALL_GROUPS = ("executive", "manager", LEADERS, "employee")
 
 
-def suppressed_keys(counts: Mapping[str, int], minimum: int) -> set[str]:
-    """The keys to hide: every cell with 1..minimum-1 people, then the smallest others until the
-    hidden cells together hold nobody or at least ``minimum`` people."""
-    hidden = {key for key, n in counts.items() if 0 < n < minimum}
+def role_breakdown(totals: Mapping[str, int], minimum: int) -> list[str]:
+    """The groups to show for a round: executives, managers and employees; or, when executives
+    or managers alone are too few to show (1 to ``minimum`` - 1 people) but together they are
+    enough, Leaders (the two together) and employees.
+
+    With Leaders shown, neither group is ever shown alone, not even a large one: Leaders minus
+    the group shown would be the small one. When even Leaders are too few, the three groups are
+    kept and the small ones hidden (complementary suppression, :func:`suppressed_keys`)."""
+    small = any(0 < totals.get(group, 0) < minimum for group in LEADER_GROUPS)
+    together = sum(totals.get(group, 0) for group in LEADER_GROUPS)
+    if small and together >= minimum:
+        return [LEADERS, "employee"]
+    return list(RESPONDENT_GROUPS)
+
+
+def with_leaders(counts: Mapping[str, Mapping[int, int]]) -> dict[str, dict[int, int]]:
+    """The answer counts per group, plus Leaders: executives' and managers' counts added up."""
+    merged = {group: dict(values) for group, values in counts.items()}
+    leaders: dict[int, int] = defaultdict(int)
+    for group in LEADER_GROUPS:
+        for value, n in counts.get(group, {}).items():
+            leaders[value] += n
+    merged[LEADERS] = dict(leaders)
+    return merged
+
+
+CountsByGroup = Mapping[tuple[date, int], Mapping[str, Mapping[int, int]]]
+
+
+def people(kind: str, counts: Mapping[int, int]) -> int:
+    """How many people answered a question, from its counts: the sum over its values, except for
+    choose-any, where one person may pick several options and ``RESPONDENTS`` counts them."""
+    if kind == "choose-any":
+        return counts.get(RESPONDENTS, 0)
+    return sum(counts.values())
+
+
+def round_totals(
+    by_group: CountsByGroup, questions: list[PulseQuestion], start: date
+) -> dict[str, int]:
+    """People per group in a round: the most people any question was answered by in the group."""
+    return {
+        group: max(
+            (people(q.kind, by_group.get((start, q.id), {}).get(group, {})) for q in questions),
+            default=0,
+        )
+        for group in RESPONDENT_GROUPS
+    }
+
+
+def round_groups(
+    by_group: CountsByGroup, questions: list[PulseQuestion], start: date, minimum: int
+) -> list[str]:
+    """One choice of groups for a whole round: the same groups for every question, so no
+    question shows a group another one hides."""
+    return role_breakdown(round_totals(by_group, questions, start), minimum)
+
+
+def too_small(
+    by_group: CountsByGroup, questions: list[PulseQuestion], start: date, minimum: int
+) -> list[str]:
+    totals = round_totals(by_group, questions, start)
+    return [group for group in LEADER_GROUPS if 0 < totals[group] < minimum]
+
+
+def suppressed_keys(
+    counts: Mapping[str, int], minimum: int, hide: Collection[str] = ()
+) -> set[str]:
+    """The keys to hide: every cell with 1..minimum-1 people (and those in ``hide``), then the
+    smallest others until the hidden cells together hold nobody or at least ``minimum`` people."""
+    hidden = {key for key, n in counts.items() if 0 < n < minimum or (n and key in hide)}
     while hidden and sum(counts[key] for key in hidden) < minimum:
         visible = sorted((n, key) for key, n in counts.items() if key not in hidden and n > 0)
         if not visible:
@@ -56,21 +137,29 @@ class Cell:
 
     n: int
     suppressed: bool
-    mean: float | None = None  # Likert: 1-5; yes/no: share answering yes, 0-1
-    distribution: list[tuple[int, int, float]] = field(default_factory=list)  # value, n, percent
+    mean: float | None = None  # Likert: 1-5; yes/no: share answering yes, 0-1; options: None
+    # value, n, percent of the people who answered (options: for choose-any the shares of a
+    # group add up to more than 100 %, one person picking several options)
+    distribution: list[tuple[int, int, float]] = field(default_factory=list)
 
     @property
     def shown(self) -> bool:
         return not self.suppressed and self.n > 0
 
 
-def make_cell(kind: str, counts: Mapping[int, int], suppressed: bool) -> Cell:
-    n = sum(counts.values())
+def make_cell(question: PulseQuestion, counts: Mapping[int, int], suppressed: bool) -> Cell:
+    n = people(question.kind, counts)
     if suppressed or n == 0:
         return Cell(n=n if not suppressed else 0, suppressed=suppressed)
-    values = values_for(kind)
+    if question.kind in CHOICE_KINDS:
+        values = [option.value for option in question.options]  # retired ones too: history
+        shares = [
+            (value, counts.get(value, 0), 100.0 * counts.get(value, 0) / n) for value in values
+        ]
+        return Cell(n=n, suppressed=False, distribution=shares)
+    values = list(values_for(question.kind))
     mean = sum(value * counts.get(value, 0) for value in values) / n
-    ordered = sorted(values, reverse=kind == "yes-no")  # yes before no
+    ordered = sorted(values, reverse=question.kind == "yes-no")  # yes before no
     distribution = [
         (value, counts.get(value, 0), 100.0 * counts.get(value, 0) / n) for value in ordered
     ]
@@ -78,26 +167,57 @@ def make_cell(kind: str, counts: Mapping[int, int], suppressed: bool) -> Cell:
 
 
 def breakdown(
-    kind: str, counts: Mapping[str, Mapping[int, int]], keys: list[str], minimum: int
+    question: PulseQuestion,
+    counts: Mapping[str, Mapping[int, int]],
+    keys: list[str],
+    minimum: int,
+    hide: Collection[str] = (),
 ) -> dict[str, Cell]:
-    totals = {key: sum(counts.get(key, {}).values()) for key in keys}
-    hidden = suppressed_keys(totals, minimum)
-    return {key: make_cell(kind, counts.get(key, {}), key in hidden) for key in keys}
+    """One question's cells over ``keys`` (groups or functions), small ones suppressed with their
+    complement. A cell's size is the people who answered, whatever the question's kind."""
+    totals = {key: people(question.kind, counts.get(key, {})) for key in keys}
+    hidden = suppressed_keys(totals, minimum, hide)
+    return {key: make_cell(question, counts.get(key, {}), key in hidden) for key in keys}
 
 
 @dataclass
 class QuestionResult:
     question: PulseQuestion
-    cells: dict[str, Cell]
+    cells: dict[str, Cell]  # the round's groups (role_breakdown)
 
     @property
     def gap(self) -> float | None:
-        """Executives' mean minus employees' (the perception gap), when both are shown."""
-        executives, employees = self.cells["executive"], self.cells["employee"]
-        if executives.shown and employees.shown:
-            assert executives.mean is not None and employees.mean is not None
-            return executives.mean - employees.mean
+        """Executives' (or Leaders') mean minus employees' (the perception gap), when both are
+        shown."""
+        top = self.cells.get("executive") or self.cells.get(LEADERS)
+        employees = self.cells["employee"]
+        if top is not None and top.shown and employees.shown:
+            assert top.mean is not None and employees.mean is not None
+            return top.mean - employees.mean
         return None
+
+
+@dataclass
+class ChoiceResult:
+    """A question with options: per option, the share of each group's respondents picking it."""
+
+    question: PulseQuestion
+    cells: dict[str, Cell]  # the round's groups, as for the other questions
+
+    @property
+    def options(self) -> list[tuple[int, str]]:
+        """(value, label) per option; a removed one is labelled so."""
+        return [
+            (o.value, o.label if o.retired_at is None else f"{o.label} (no longer offered)")
+            for o in self.question.options
+        ]
+
+    def share(self, group: str, value: int) -> tuple[int, float]:
+        """How many of the group picked the option, and their share of its respondents (%)."""
+        for candidate, n, percent in self.cells[group].distribution:
+            if candidate == value:
+                return n, percent
+        return 0, 0.0
 
 
 @dataclass
@@ -146,12 +266,36 @@ class PulseResults:
     pulse: Pulse
     rounds: list[RoundSummary]  # oldest first
     selected: RoundSummary | None
-    questions: list[QuestionResult]  # empty unless the selected round is released
+    questions: list[QuestionResult]  # scale and yes/no; empty unless the round is released
     trend: list[TrendRow]  # released rounds only
     functions: list[str]
     by_function: list[FunctionRow]
     calibration: list[CalibrationRow]
     minimum: int
+    groups: list[str] = field(default_factory=lambda: list(RESPONDENT_GROUPS))  # selected round
+    choices: list[ChoiceResult] = field(default_factory=list)  # questions with options
+    too_small: list[str] = field(default_factory=list)  # of executives and managers, that round
+
+    @property
+    def leaders_note(self) -> str:
+        """Why executives and managers are shown together (empty when they are not), in words."""
+        if LEADERS not in self.groups:
+            return ""
+        start = "Executives and managers are shown together as Leaders: "
+        if len(self.too_small) > 1:
+            return start + "each group alone is too small to show."
+        small = GROUP_LABELS[self.too_small[0]].lower() if self.too_small else "one group"
+        other = "managers" if small == "executives" else "executives"
+        return (
+            start + f"fewer than {self.minimum} {small} answered, too few to show alone, and "
+            f"{other} shown alone would give their answers away."
+        )
+
+    @property
+    def trend_groups(self) -> list[str]:
+        """The groups any released round shows, in the usual order."""
+        used = {group for row in self.trend for _, cells in row.points for group in cells}
+        return [group for group in ALL_GROUPS if group in used]
 
     @property
     def released_rounds(self) -> list[RoundSummary]:
@@ -171,7 +315,7 @@ def results_pulses(session: DbSession) -> list[Pulse]:
 def pulse_results(
     session: DbSession, pulse: Pulse, wanted: date | None, minimum: int, today: date
 ) -> PulseResults:
-    """At most five statements, whatever the number of respondents and rounds.
+    """At most six statements, whatever the number of respondents, rounds and options.
 
     Answer counts are read for released rounds only (lms.pulse.release): figures of a round that
     can still change never leave the database.
@@ -182,30 +326,34 @@ def pulse_results(
     released = [summary.start for summary in rounds if summary.released]
     shown = selected.start if selected is not None and selected.released else None
     by_group = counts_by_group(session, pulse, released)
-    by_function = counts_by_function(session, pulse, shown) if shown is not None else {}
+    by_function: FunctionCounts = {}
+    roles: RoleCounts = {}
+    if shown is not None:
+        by_function, roles = counts_by_function(session, pulse, shown)
 
-    groups = list(RESPONDENT_GROUPS)
-    current = [
-        QuestionResult(q, breakdown(q.kind, by_group.get((shown, q.id), {}), groups, minimum))
+    groups = {start: round_groups(by_group, questions, start, minimum) for start in released}
+
+    def cells(start: date, question: PulseQuestion) -> dict[str, Cell]:
+        counts = with_leaders(by_group.get((start, question.id), {}))
+        return breakdown(question, counts, groups[start], minimum)
+
+    # A mean per group (the gap, by function, over time) only for questions on a scale; those
+    # with options show a share per option and group, suppressed the same way.
+    scale = [q for q in questions if q.kind in SCALE_KINDS]
+    current = [QuestionResult(q, cells(shown, q)) for q in scale if shown is not None]
+    choices = [
+        ChoiceResult(q, cells(shown, q))
         for q in questions
-        if shown is not None
+        if q.kind in CHOICE_KINDS and shown is not None
     ]
-    trend = [
-        TrendRow(
-            q,
-            [
-                (start, breakdown(q.kind, by_group.get((start, q.id), {}), groups, minimum))
-                for start in released
-            ],
-        )
-        for q in questions
-    ]
+    trend = [TrendRow(q, [(start, cells(start, q)) for start in released]) for q in scale]
+    by_function = {q.id: by_function[q.id] for q in scale if q.id in by_function}
     functions = answered_functions(by_function)
-    function_rows = [
-        FunctionRow(q, breakdown(q.kind, by_function.get(q.id, {}), functions, minimum))
-        for q in questions
-        if shown is not None
-    ]
+    function_rows = (
+        []
+        if shown is None
+        else function_breakdown(scale, by_function, roles, groups[shown], minimum)
+    )
     return PulseResults(
         pulse=pulse,
         rounds=rounds,
@@ -216,7 +364,35 @@ def pulse_results(
         by_function=function_rows,
         calibration=calibration(session, minimum),
         minimum=minimum,
+        groups=groups.get(shown, list(RESPONDENT_GROUPS)) if shown else list(RESPONDENT_GROUPS),
+        too_small=too_small(by_group, questions, shown, minimum) if shown else [],
+        choices=choices,
     )
+
+
+def function_breakdown(
+    questions: list[PulseQuestion],
+    by_function: FunctionCounts,
+    roles: RoleCounts,
+    groups: list[str],
+    minimum: int,
+) -> list[FunctionRow]:
+    """The selected round's cells per job function, hiding small functions and those that would
+    give a few people away next to a group's cell (:func:`leaky_functions`)."""
+    functions = answered_functions(by_function)
+    return [
+        FunctionRow(
+            q,
+            breakdown(
+                q,
+                by_function.get(q.id, {}),
+                functions,
+                minimum,
+                hide=leaky_functions(roles.get(q.id, {}), groups, minimum),
+            ),
+        )
+        for q in questions
+    ]
 
 
 def pulse_questions(session: DbSession, pulse: Pulse) -> list[PulseQuestion]:
@@ -225,6 +401,7 @@ def pulse_questions(session: DbSession, pulse: Pulse) -> list[PulseQuestion]:
             select(PulseQuestion)
             .where(PulseQuestion.pulse_id == pulse.id)
             .order_by(PulseQuestion.retired_at.is_not(None), PulseQuestion.position)
+            .options(selectinload(PulseQuestion.options))
         )
     )
 
@@ -290,25 +467,62 @@ def counts_by_group(
     return by_group
 
 
+FunctionCounts = dict[int, dict[str, dict[int, int]]]  # question -> function -> value -> n
+RoleCounts = dict[int, dict[str, dict[str, int]]]  # question -> function -> group -> n
+
+
 def counts_by_function(
     session: DbSession, pulse: Pulse, start: date
-) -> dict[int, dict[str, dict[int, int]]]:
-    """question -> job function -> value -> count, for one round."""
-    by_function: dict[int, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    for question_id, function, value, n in session.execute(
+) -> tuple[FunctionCounts, RoleCounts]:
+    """For one round: question -> job function -> value -> count, and question -> job function
+    -> respondent group -> count (who is in each function's cell, for :func:`leaky_functions`)."""
+    by_function: FunctionCounts = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    roles: RoleCounts = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for question_id, function, group, value, n in session.execute(
         select(
             PulseAnswerCount.question_id,
             PulseAnswerCount.job_function,
+            PulseAnswerCount.respondent_group,
             PulseAnswerCount.value,
             func.sum(PulseAnswerCount.count),
         )
         .where(PulseAnswerCount.pulse_id == pulse.id, PulseAnswerCount.round_start == start)
         .group_by(
-            PulseAnswerCount.question_id, PulseAnswerCount.job_function, PulseAnswerCount.value
+            PulseAnswerCount.question_id,
+            PulseAnswerCount.job_function,
+            PulseAnswerCount.respondent_group,
+            PulseAnswerCount.value,
         )
     ).all():
-        by_function[question_id][function][value] = int(n or 0)
-    return by_function
+        by_function[question_id][function][value] += int(n or 0)
+        roles[question_id][function][group] += int(n or 0)
+    return by_function, roles
+
+
+def leaky_functions(
+    roles: Mapping[str, Mapping[str, int]], groups: list[str], minimum: int
+) -> set[str]:
+    """Job functions whose cell, next to a group's cell (``groups``: the round's, Leaders
+    included), would give away 1 to ``minimum`` - 1 people by subtraction: a function made only
+    of one group's members that lacks a few of them (group minus function), or one holding a
+    whole group plus a few others (function minus group). Such a function is hidden like a small
+    one; longer chains across the two tables remain a documented limit (docs/pulse.md)."""
+
+    def members(counts: Mapping[str, int], group: str) -> int:
+        parts = LEADER_GROUPS if group == LEADERS else (group,)
+        return sum(counts.get(part, 0) for part in parts)
+
+    totals = {group: sum(members(counts, group) for counts in roles.values()) for group in groups}
+    leaky = set()
+    for function, counts in roles.items():
+        everyone = sum(counts.values())
+        for group in groups:
+            inside = members(counts, group)
+            if inside == everyone and 0 < totals[group] - inside < minimum:
+                leaky.add(function)
+            if inside and inside == totals[group] and 0 < everyone - inside < minimum:
+                leaky.add(function)
+    return leaky
 
 
 def answered_functions(by_function: Mapping[int, Mapping[str, Mapping[int, int]]]) -> list[str]:

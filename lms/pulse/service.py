@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from lms.courses.render import render_markdown
 from lms.database import DbSession, begin_outer_transaction
 from lms.org.upsert import add_to_counts, insert_ignoring_conflicts
 from lms.people.models import JOB_FUNCTIONS, User, utcnow
 from lms.people.org import is_manager
-from lms.pulse.format import PulseSource
+from lms.pulse.format import PulseQuestionSource, PulseSource
 from lms.pulse.models import (
     RESPONDENT_GROUPS,
+    RESPONDENTS,
     Pulse,
     PulseAnswerCount,
     PulseParticipation,
     PulseQuestion,
+    PulseQuestionOption,
 )
 
 LIKERT_LABELS = {
@@ -34,8 +38,43 @@ LIKERT_LABELS = {
 YES_NO_LABELS = {1: "Yes", 0: "No"}
 
 
+# A choose-any option with this id is "none of these": it cannot be picked with another option.
+NONE_OF_THESE = "none"
+# One person's answer to a question: a value (scale, yes/no, choose-one), or for a choose-any
+# question the values of the options they picked.
+Answer = int | Collection[int]
+
+
 def values_for(kind: str) -> tuple[int, ...]:
+    """The values of a Likert or yes/no question (questions with options: :func:`values_of`)."""
     return (0, 1) if kind == "yes-no" else (1, 2, 3, 4, 5)
+
+
+def values_of(question: PulseQuestion) -> tuple[int, ...]:
+    """Every value a question's counts are kept for: the scale's, or its live options' (and, for
+    choose-any, ``RESPONDENTS``: how many people answered it)."""
+    if question.kind == "choose-one":
+        return tuple(option.value for option in question.live_options)
+    if question.kind == "choose-any":
+        return (RESPONDENTS, *(option.value for option in question.live_options))
+    return values_for(question.kind)
+
+
+def counted_values(question: PulseQuestion, answer: Answer) -> tuple[int, ...] | None:
+    """The count rows one answer adds 1 to, or None if it is not a valid answer: one value of
+    the question; for choose-any, one or more live options (``none`` alone) plus
+    ``RESPONDENTS``."""
+    if question.kind != "choose-any":
+        if isinstance(answer, int) and answer in values_of(question):
+            return (answer,)
+        return None
+    picked = [answer] if isinstance(answer, int) else list(answer)
+    keys = {option.value: option.key for option in question.live_options}
+    if not picked or len(set(picked)) != len(picked) or not set(picked) <= set(keys):
+        return None
+    if len(picked) > 1 and NONE_OF_THESE in {keys[value] for value in picked}:
+        return None
+    return (RESPONDENTS, *sorted(picked))
 
 
 class PulseError(ValueError):
@@ -84,15 +123,11 @@ def publish_pulse(session: DbSession, source: PulseSource) -> PublishResult:
     for position, item in enumerate(source.questions, start=1):
         question = existing.pop(item.key, None)
         if question is None:
-            session.add(
-                PulseQuestion(
-                    pulse_id=pulse.id,
-                    key=item.key,
-                    position=position,
-                    text=item.text,
-                    kind=item.kind,
-                )
+            question = PulseQuestion(
+                pulse_id=pulse.id, key=item.key, position=position, text=item.text, kind=item.kind
             )
+            session.add(question)
+            sync_options(question, item, now)
             continue
         if question.kind != item.kind:
             raise PulseError(
@@ -102,11 +137,33 @@ def publish_pulse(session: DbSession, source: PulseSource) -> PublishResult:
         question.position = position
         question.text = item.text
         question.retired_at = None
+        sync_options(question, item, now)
     for question in existing.values():
         if question.retired_at is None:
             question.retired_at = now
     session.flush()
     return PublishResult(pulse, True)
+
+
+def sync_options(question: PulseQuestion, item: PulseQuestionSource, now: datetime) -> None:
+    """Match a question's options to the file by id: a new option gets the next unused value, a
+    kept one its value (and so its counts), a missing one is retired, one put back revived."""
+    if not item.options and not question.options:
+        return
+    existing = {option.key: option for option in question.options}
+    next_value = max((option.value for option in question.options), default=0) + 1
+    for position, source in enumerate(item.options, start=1):
+        option = existing.pop(source.key, None)
+        if option is None:
+            option = PulseQuestionOption(key=source.key, value=next_value)
+            next_value += 1
+            question.options.append(option)
+        option.position = position
+        option.label = source.label
+        option.retired_at = None
+    for option in existing.values():
+        if option.retired_at is None:
+            option.retired_at = now
 
 
 # ---------------------------------------------------------------------------------------- rounds
@@ -174,11 +231,13 @@ def get_live_pulse(session: DbSession, slug: str, today: date) -> Pulse | None:
 
 
 def live_questions(session: DbSession, pulse_id: int) -> list[PulseQuestion]:
+    """The questions people answer now, with their options (one more statement, however many)."""
     return list(
         session.scalars(
             select(PulseQuestion)
             .where(PulseQuestion.pulse_id == pulse_id, PulseQuestion.retired_at.is_(None))
             .order_by(PulseQuestion.position)
+            .options(selectinload(PulseQuestion.options))
         )
     )
 
@@ -220,7 +279,7 @@ def ensure_round_rows(
     """Create every count row of a round (all at zero) before the first answer is counted, so the
     order in which rows appear tells nothing about who answered what."""
     functions = sorted({*JOB_FUNCTIONS, function})
-    wanted = sum(len(values_for(q.kind)) for q in questions) * len(RESPONDENT_GROUPS)
+    wanted = sum(len(values_of(q)) for q in questions) * len(RESPONDENT_GROUPS)
     have = session.scalar(
         select(func.count(PulseAnswerCount.id)).where(
             PulseAnswerCount.pulse_id == pulse_id,
@@ -244,7 +303,7 @@ def ensure_round_rows(
         for question in questions
         for group in RESPONDENT_GROUPS
         for name in functions
-        for value in values_for(question.kind)
+        for value in values_of(question)
     ]
     insert_ignoring_conflicts(
         session,
@@ -259,10 +318,12 @@ def submit_answers(
     user: User,
     pulse: Pulse,
     questions: list[PulseQuestion],
-    answers: dict[int, int],
+    answers: Mapping[int, Answer],
     today: date,
 ) -> date:
-    """Record that ``user`` took part in the current round and add their answers to the counts.
+    """Record that ``user`` took part in the current round and add their answers to the counts
+    (each picked option of a choose-any question adds 1 to that option, and 1 to the people who
+    answered the question).
 
     Raises :class:`AlreadyAnswered` when they already did (checked first, and enforced by the unique
     participation row when two submissions race).
@@ -272,9 +333,12 @@ def submit_answers(
         raise PulseError("This pulse is not open yet.")
     if set(answers) != {q.id for q in questions}:
         raise PulseError("Please answer every question.")
+    cells: list[tuple[int, int]] = []  # (question, value): the counts that go up by one
     for question in questions:
-        if answers[question.id] not in values_for(question.kind):
+        values = counted_values(question, answers[question.id])
+        if values is None:
             raise PulseError("Please answer every question.")
+        cells.extend((question.id, value) for value in values)
     if has_answered(session, user.id, pulse.id, start):
         raise AlreadyAnswered("You have already answered this round. Thank you!")
     group = respondent_group(session, user)
@@ -298,7 +362,7 @@ def submit_answers(
                         PulseAnswerCount.question_id == question_id,
                         PulseAnswerCount.value == value,
                     )
-                    for question_id, value in sorted(answers.items())
+                    for question_id, value in sorted(cells)
                 ]
             ),
         )

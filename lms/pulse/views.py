@@ -8,10 +8,12 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice
-from wtforms.validators import InputRequired
+from wtforms import Field, RadioField, SelectChoice, SelectMultipleField
+from wtforms.validators import InputRequired, StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.extensions import db
+from lms.inputs import db_int
 from lms.org.charts import line_chart, position, stacked_bar
 from lms.org.service import leaders_shown
 from lms.people.models import JOB_FUNCTIONS, utcnow
@@ -19,8 +21,10 @@ from lms.pulse import results as pulse_results
 from lms.pulse.models import PulseQuestion
 from lms.pulse.service import (
     LIKERT_LABELS,
+    NONE_OF_THESE,
     YES_NO_LABELS,
     AlreadyAnswered,
+    Answer,
     PulseError,
     answered_rounds,
     get_live_pulse,
@@ -43,24 +47,65 @@ def today() -> date:
     return utcnow().date()
 
 
+def tick_one_or_more(form: Any, field: Field) -> None:
+    """Like InputRequired, without marking every checkbox ``required`` (only one is needed)."""
+    if not field.data:
+        raise StopValidation("Please tick at least one option.")
+
+
+class NoneAlone:
+    """A choose-any question's "none of these" option cannot be ticked with another one."""
+
+    def __init__(self, question: PulseQuestion) -> None:
+        self.none = {o.value: o.label for o in question.live_options if o.key == NONE_OF_THESE}
+
+    def __call__(self, form: Any, field: Field) -> None:
+        picked = set(field.data or [])
+        for value, label in self.none.items():
+            if value in picked and len(picked) > 1:
+                raise ValidationError(f"“{label}” cannot be ticked together with another option.")
+
+
+def question_field(question: PulseQuestion) -> Field:
+    """Radio buttons for one answer (scale, yes/no, choose one); checkboxes for choose any."""
+    if question.kind == "choose-any":
+        return SelectMultipleField(
+            question.text,
+            choices=[SelectChoice(o.value, o.label) for o in question.live_options],
+            coerce=db_int,
+            widget=ListWidget(prefix_label=False),
+            option_widget=CheckboxInput(),
+            validators=[tick_one_or_more, NoneAlone(question)],
+        )
+    if question.kind == "choose-one":
+        labels = {o.value: o.label for o in question.live_options}
+    else:
+        labels = YES_NO_LABELS if question.kind == "yes-no" else LIKERT_LABELS
+    return RadioField(
+        question.text,
+        choices=[SelectChoice(str(value), label) for value, label in labels.items()],
+        validators=[InputRequired("Please answer this question.")],
+    )
+
+
 def answer_form(questions: list[PulseQuestion], formdata: Any = None) -> Any:
-    """One radio group per question; every question must be answered."""
+    """One field per question; every question must be answered."""
 
     class AnswerForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
         pass
 
     for question in questions:
-        labels = YES_NO_LABELS if question.kind == "yes-no" else LIKERT_LABELS
-        setattr(
-            AnswerForm,
-            f"q{question.id}",
-            RadioField(
-                question.text,
-                choices=[SelectChoice(str(value), label) for value, label in labels.items()],
-                validators=[InputRequired("Please answer this question.")],
-            ),
-        )
+        setattr(AnswerForm, f"q{question.id}", question_field(question))
     return AnswerForm(formdata=formdata)
+
+
+def form_answers(form: Any, questions: list[PulseQuestion]) -> dict[int, Answer]:
+    """A validated form's answers: a value per question, the picked values for choose any."""
+    answers: dict[int, Answer] = {}
+    for question in questions:
+        data = getattr(form, f"q{question.id}").data
+        answers[question.id] = list(data) if question.kind == "choose-any" else int(data)
+    return answers
 
 
 @bp.get("/")
@@ -109,7 +154,7 @@ def answer(slug: str) -> Any:
         return render_template(
             "pulse/index.html", items=[item], leaders_shown=leaders_shown(db.session)
         ), 400
-    answers = {q.id: int(getattr(form, f"q{q.id}").data) for q in questions}
+    answers = form_answers(form, questions)
     try:
         submit_answers(db.session, current_user, pulse, questions, answers, day)
     except AlreadyAnswered as error:
@@ -154,18 +199,18 @@ def results() -> Any:
 
 
 def _charts(result: pulse_results.PulseResults) -> dict[int, Any]:
-    """A line chart per question: each group's mean per released round (suppressed cells left
-    out)."""
+    """A line chart per question: each group's mean per released round. A round where a group
+    is hidden (too small, or inside Leaders) is a gap: its line breaks there."""
     charts = {}
     labels = [summary.start.strftime("%d %b %y") for summary in result.released_rounds]
     for row in result.trend:
         yes_no = row.question.kind == "yes-no"
         series = []
-        for group in ("executive", "manager", "employee"):
+        for group in result.trend_groups:
             values: list[float | None] = []
             for _, cells in row.points:
-                cell = cells[group]
-                mean = cell.mean if cell.shown else None
+                cell = cells.get(group)
+                mean = cell.mean if cell is not None and cell.shown else None
                 values.append(None if mean is None else (mean * 100 if yes_no else mean))
             series.append((pulse_results.GROUP_LABELS[group], f"series-{group}", values))
         charts[row.question.id] = line_chart(
