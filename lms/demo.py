@@ -47,6 +47,10 @@ ella.mkt@example.com,Ella Schmidt,marketing,Content Marketer,dan.mkt@example.com
 carla.cs@example.com,Carla Silva,customer-support,Support Team Lead,sam.cro@example.com,
 yusuf.cs@example.com,Yusuf Demir,customer-support,Support Specialist,carla.cs@example.com,
 nina.cs@example.com,Nina Ivanova,customer-support,Support Specialist,carla.cs@example.com,
+kai.it@example.com,Kai Andersen,it-and-security,Head of IT and Security,priya.cto@example.com,
+rosa.sec@example.com,Rosa Jimenez,it-and-security,Security Analyst,kai.it@example.com,
+jonas.dev@example.com,Jonas Berg,engineering,Data Engineer,maya.manager@example.com,
+tariq.dev@example.com,Tariq Rahman,engineering,Software Engineer,maya.manager@example.com,
 """  # noqa: E501
 
 

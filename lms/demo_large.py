@@ -33,7 +33,7 @@ import math
 import random
 import time as clock
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -58,14 +58,16 @@ from lms.literacy.model import CORE_AREAS, Evidence, area_level, overall_level
 from lms.literacy.models import OVERALL, LevelChange, LiteracyLevel
 from lms.org.models import OrgSetting
 from lms.org.snapshots import take_snapshot, week_start
-from lms.people.models import JOB_FUNCTIONS, User
+from lms.people.models import JOB_FUNCTIONS, User, utcnow
+from lms.pulse.demo_answers import demo_choice
+from lms.pulse.format import CHOICE_KINDS
 from lms.pulse.models import (
     RESPONDENT_GROUPS,
     Pulse,
     PulseParticipation,
     PulseQuestion,
 )
-from lms.pulse.service import add_counts, rounds_between, values_for
+from lms.pulse.service import add_counts, rounds_between, values_of
 
 MARKER = "large_demo"
 HISTORY_WEEKS = 26
@@ -750,6 +752,22 @@ def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How far someone takes a course, and when."""
+
+    start: datetime  # the first module opened
+    target: int  # modules they get through (if they pass the checks)
+    pace: timedelta  # typical time between modules
+    tries: int  # attempts at a knowledge check before giving up (the final quiz: two)
+    preparation: float = 0.0  # added to their ability for the final quiz (revising for it)
+
+
+# The share of people who finish a course assigned to them (sooner or later), by profile.
+ASSIGNED_FINISH = {"champion": 0.97, "steady": 0.93, "occasional": 0.82, "dormant": 0.6}
+ASSIGNED_PREPARATION = 0.5
+
+
 @dataclass
 class Learner:
     person: Person
@@ -830,7 +848,11 @@ class History:
         self, learner: Learner, question: QuestionInfo, bonus: float = 0.0
     ) -> tuple[bool, str]:
         """Right or wrong (the item-response model), and the options chosen, as stored JSON."""
-        ability = learner.ability.get(question.competency, 0.5) + bonus
+        ability = learner.ability.get(question.competency, 0.5)
+        if question.trap is None:
+            # Revising or trying again helps, except with the ambiguous item: over-thinking it is
+            # a habit of the strong, not a gap that revision closes.
+            ability += bonus
         if self.rng.random() < question.chance(ability):
             return True, question.right_json
         return False, question.chosen_json(question.wrong_answer(self.rng))
@@ -852,6 +874,7 @@ class History:
         user_id = learner.person.id
         right = 0
         given: list[tuple[QuestionInfo, bool, datetime, bool]] = []
+        rows: list[tuple[Any, ...]] = []
         for offset, question in enumerate(questions):
             correct, chosen = self.answer(learner, question, bonus)
             right += correct
@@ -860,9 +883,7 @@ class History:
             counts = kind != "check" or question.version_id not in learner.answered
             learner.answered.add(question.version_id)
             answered = at + timedelta(seconds=30 * (offset + 1))
-            self.writer.raw(
-                self.answers,
-                ANSWER_COLUMNS,
+            rows.append(
                 (
                     attempt_id,
                     user_id,
@@ -875,7 +896,7 @@ class History:
                     self.writer.stored_time(answered),
                     20 + int(self.rng.random() * 60),
                     counts,
-                ),
+                )
             )
             given.append((question, correct, answered, counts))
         score = round(100.0 * right / len(questions), 1) if questions else 0.0
@@ -908,6 +929,9 @@ class History:
                 },
             },
         )
+        # After the attempt's row: a batch written in between must not hold answers without it.
+        for row in rows:
+            self.writer.raw(self.answers, ANSWER_COLUMNS, row)
         object_type = {"quiz": "quiz", "check": "check"}.get(kind, "baseline")
         object_id = (
             f"{course.slug}/{module.slug}"
@@ -1053,6 +1077,42 @@ class History:
 
         self.levels(learner)
 
+    def voluntary_plan(self, propensity: float, modules: int, enrolled_at: datetime) -> Plan:
+        """A course someone chose: they go all the way with their ``propensity``, at their pace."""
+        rng = self.rng
+        goes_far = rng.random() < propensity
+        target = modules if goes_far else rng.randint(0, max(0, modules - 1))
+        pace = timedelta(days=rng.uniform(0.5, 6.0))
+        return Plan(enrolled_at + pace * rng.uniform(0.3, 1.7), target, pace, 2)
+
+    def assigned_plan(
+        self, profile: str, modules: int, assignment: tuple[datetime, date, int, str]
+    ) -> Plan:
+        """An assigned course, the way assignments go: most people finish it, many in a burst
+        right after it is assigned, others over the following weeks, some only once a reminder
+        comes (three days before the due date, then daily once overdue), a few late or never;
+        those who mean to finish it try a knowledge check again until they pass."""
+        rng = self.rng
+        created, due_on, _, _ = assignment
+        due = datetime.combine(due_on, time(17, 0))
+        finishes = rng.random() < ASSIGNED_FINISH[profile]
+        roll = rng.random()
+        if roll < 0.45:  # the burst: within days of the notification
+            start = created + timedelta(days=rng.expovariate(1.0))
+        elif roll < 0.75:  # over the following weeks
+            start = created + timedelta(days=rng.uniform(3, 20))
+        else:  # when a reminder comes: before the due date, the day after it, a week later
+            nudge = pick(rng, [("-3", 0.5), ("1", 0.3), ("8", 0.2)])
+            start = due + timedelta(days=int(nudge) + rng.uniform(0, 1.5))
+        if finishes:
+            target, tries = modules, 8
+        else:  # starts and stalls, or never opens it
+            target, tries = rng.randint(0, max(0, modules - 1)), 2
+        pace = timedelta(days=rng.uniform(0.1, 1.5))  # assigned work is done in few sittings
+        start = max(start, created + timedelta(minutes=20))
+        # Those who mean to finish revise before the final quiz.
+        return Plan(start, target, pace, tries, ASSIGNED_PREPARATION if finishes else 0.0)
+
     def take_course(
         self,
         learner: Learner,
@@ -1074,17 +1134,19 @@ class History:
             course.id,
             context={"source": source},
         )
-        goes_far = rng.random() < propensity
-        target = (
-            len(course.modules) if goes_far else rng.randint(0, max(0, len(course.modules) - 1))
+        plan = (
+            self.assigned_plan(learner.profile, len(course.modules), assignment)
+            if assignment is not None
+            else self.voluntary_plan(propensity, len(course.modules), enrolled_at)
         )
-        at = enrolled_at
-        pace = timedelta(days=rng.uniform(0.5, 6.0))
+        at = plan.start
+        pace = plan.pace
         last_module: int | None = None
         last_active: datetime | None = None
         completed_modules = 0
-        for module in course.modules[:target]:
-            at = at + pace * rng.uniform(0.3, 1.7)
+        for index, module in enumerate(course.modules[: plan.target]):
+            if index:
+                at = at + pace * rng.uniform(0.3, 1.7)
             if at >= self.now:
                 break
             opened = at
@@ -1100,7 +1162,7 @@ class History:
             )
             passed_at: datetime | None = None
             if module.checks:
-                for attempt_number in range(2):
+                for attempt_number in range(plan.tries):
                     when = read + timedelta(minutes=1 + 10 * attempt_number)
                     if self.attempt(
                         learner,
@@ -1171,7 +1233,7 @@ class History:
                         when,
                         course=course,
                         pass_mark=course.pass_mark,
-                        bonus=0.3 * attempt_number,
+                        bonus=plan.preparation + 0.3 * attempt_number,
                     ):
                         completed_at = when + timedelta(minutes=15)
                         break
@@ -1208,7 +1270,7 @@ class History:
                     "created_at": created,
                     "updated_at": created,
                     "completed_at": completed_at,
-                    "last_reminded_on": None,
+                    "last_reminded_on": self.last_reminder(due_on, completed_at),
                 }
             )
         self.writer.add(
@@ -1225,6 +1287,14 @@ class History:
                 "last_active_at": last_active,
             },
         )
+
+    def last_reminder(self, due_on: date, completed_at: datetime | None) -> date | None:
+        """The day ``lms reminders send`` (daily, three days ahead) last reminded an assignment
+        still open: yesterday, once the due date is three days away or past."""
+        yesterday = (self.now - timedelta(days=1)).date()
+        if completed_at is not None or due_on - timedelta(days=3) > yesterday:
+            return None
+        return yesterday
 
     def levels(self, learner: Learner) -> None:
         """Replay the person's answers through the literacy model week by week: at the end of each
@@ -1330,8 +1400,10 @@ def pulse_history(
     people: list[Person],
     first: date,
     today: date,
+    turnout: Mapping[str, float] | None = None,
 ) -> int:
-    """Participation and answer counts for every round of every live pulse in the period."""
+    """Participation and answer counts for every round of every live pulse in the period.
+    ``turnout``: each group's chance to answer a round (default: by engagement profile)."""
     rounds_written = 0
     for pulse in session.scalars(select(Pulse).where(Pulse.retired_at.is_(None))):
         questions = list(
@@ -1348,7 +1420,7 @@ def pulse_history(
             for person in people:
                 if person.created_at.date() > start:
                     continue
-                chance = PROFILES[person.profile][4]
+                chance = turnout[person.group] if turnout else PROFILES[person.profile][4]
                 if rng.random() >= chance:
                     continue
                 writer.add(
@@ -1358,6 +1430,10 @@ def pulse_history(
                 group = person.group
                 for question in questions:
                     means = PULSE_MEANS.get(question.key)
+                    if question.kind in CHOICE_KINDS:  # options: lms.pulse.demo_answers
+                        for value in demo_choice(rng, question, group):
+                            counts[(question.id, group, person.function, value)] += 1
+                        continue
                     if question.kind == "yes-no":
                         chance_yes = means[group] if means else 0.3
                         value = 1 if rng.random() < chance_yes else 0
@@ -1387,7 +1463,7 @@ def pulse_history(
                     for question in questions
                     for group in RESPONDENT_GROUPS
                     for function in functions
-                    for value in values_for(question.kind)
+                    for value in values_of(question)
                 ],
             )
     return rounds_written
@@ -1569,81 +1645,84 @@ def _people_from_users(users: list[User]) -> list[Person]:
 def seed_demo_extras(
     session: DbSession, emails: list[str], logins: list[str], today: date | None = None
 ) -> list[str]:
-    """Give the small demo organisation something for every dashboard to show, once: six months
-    of learning for the demo people who are not demo logins (those start fresh), two assignments
-    (one overdue), pulse answers, and weekly snapshots (retaken on every run). Flushes only."""
-    from lms.assignments.service import assign_course
-    from lms.people.services import find_user_by_email
+    """Give the small demo organisation something for every dashboard and every demo login to
+    show. Once: six months of generated learning for the demo people who are not in the story,
+    the story of the demo logins and their colleagues (``lms.demo_story``: assignments, kudos,
+    the wall), pulse answers. Every time: badges and certificates due, and twelve weekly
+    snapshots (retaken). Flushes only."""
+    from lms.demo_story import SCRIPTED, award_what_is_due, tell_story
 
-    today = today or datetime.now().date()
-    now = datetime.combine(today, time(12, 0))
+    today = today or utcnow().date()
+    # History ends at the start of today, so nothing generated lies ahead of the clock.
+    now = datetime.combine(today, time(0, 0))
     start = datetime.combine(today - timedelta(weeks=HISTORY_WEEKS), time(8, 0))
     done: list[str] = []
     users = list(session.scalars(select(User).where(User.email.in_(emails)).order_by(User.id)))
-    learners = [user for user in users if user.email not in logins]
+    ids = [user.id for user in users]
+    learners = [user for user in users if user.email not in SCRIPTED]
     has_history = session.scalar(
         select(func.count(Enrolment.id)).where(Enrolment.user_id.in_([u.id for u in learners]))
     )
-    catalogue = load_catalogue(session)
-    people = _people_from_users(users)
-    if not has_history and catalogue:
-        rng = random.Random(2024)  # noqa: S311  (demo data, not secrets)
-        joined = start - timedelta(days=200)
-        # The demo people have worked here for a while (their history starts before today).
-        session.execute(
-            update(User)
-            .where(User.id.in_([person.id for person in people]), User.created_at > joined)
-            .values(created_at=joined)
-            .execution_options(synchronize_session=False)
-        )
-        for person in people:
-            person.created_at = min(person.created_at, joined)
-        writer = Writer(session)
-        history = History(session, rng, writer, catalogue, start, now)
-        for person in people:
-            if person.email not in logins:
-                history.person(person, {})
-        writer.flush()
-        if session.get_bind().dialect.name == "postgresql":
-            fix_sequences(session, [Attempt.__table__])
-        session.flush()
+    catalogue = [] if has_history else load_catalogue(session)
+    if catalogue:
+        _generate_history(session, users, learners, catalogue, (start, now))
+        done.append(f"learning history for {len(learners)} demo people")
+    done.extend(tell_story(session, emails, today))
+    if catalogue:
+        people = [p for p in _people_from_users(users) if p.email not in logins]
         pulse_history(
             session,
-            rng,
-            writer,
-            [p for p in people if p.email not in logins],
+            random.Random(2025),  # noqa: S311  (demo data, not secrets)
+            Writer(session),
+            people,
             start.date(),
             today,
+            TURNOUT,
         )
-        writer.flush()
-        done.append(f"learning history for {len(learners)} demo people")
-    if not session.scalar(select(func.count(Assignment.id))):
-        slugs = {course.slug for course in catalogue}
-        plans = [
-            (
-                "maya.manager@example.com",
-                "checking-ai-output",
-                today + timedelta(days=10),
-                "Before we roll out the new assistant to the team.",
-            ),
-            (
-                "ravi.lead@example.com",
-                "responsible-ai-use",
-                today - timedelta(days=5),
-                "Needed before anyone uses AI with customer data.",
-            ),
-        ]
-        for email, slug, due, note in plans:
-            manager = find_user_by_email(session, email)
-            course = session.scalar(select(Course).where(Course.slug == slug))
-            if manager is None or course is None or slug not in slugs:
-                continue
-            reports = list(session.scalars(select(User.id).where(User.manager_id == manager.id)))
-            if reports:
-                assign_course(session, manager, course, reports, due, note)
-                done.append(f"{manager.name} assigned {slug} to {len(reports)}")
+        done.append("pulse answers")
+    badges, certificates = award_what_is_due(session, ids)
+    if badges or certificates:
+        done.append(f"{badges} badges and {certificates} certificates awarded")
     for back in range(11, -1, -1):
         take_snapshot(session, week_start(today) - timedelta(weeks=back))
     done.append("12 weekly snapshots")
     session.flush()
     return done
+
+
+# The small demo's pulse turnout per group: a small company where most people answer, so every
+# released round has enough employees, and enough executives and managers together, to show.
+TURNOUT = {"executive": 0.9, "manager": 0.85, "employee": 0.75}
+
+
+def _generate_history(
+    session: DbSession,
+    users: list[User],
+    learners: list[User],
+    catalogue: list[CourseInfo],
+    period: tuple[datetime, datetime],
+) -> None:
+    from lms.demo_story import settle_new_joiners
+
+    start, now = period
+    joined = start - timedelta(days=200)
+    # The demo people have worked here for a while (their history starts before today), except
+    # the new joiners.
+    session.execute(
+        update(User)
+        .where(User.id.in_([user.id for user in users]), User.created_at > joined)
+        .values(created_at=joined)
+        .execution_options(synchronize_session=False)
+    )
+    settle_new_joiners(session, now.date())
+    session.expire_all()
+    rng = random.Random(2024)  # noqa: S311  (demo data, not secrets)
+    writer = Writer(session)
+    history = History(session, rng, writer, catalogue, start, now)
+    wanted = {user.id for user in learners}
+    for person in _people_from_users(users):
+        if person.id in wanted:
+            history.person(person, {})
+    writer.flush()
+    fix_sequences(session, [Attempt.__table__])
+    session.flush()
