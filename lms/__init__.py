@@ -31,8 +31,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     database.configure_engine_events(app)
+    from lms.search.schema import not_modelled
+
     migrate.init_app(
-        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        include_name=not_modelled,  # the full-text index is raw DDL (lms/search/schema.py)
     )
     csrf.init_app(app)
     limiter.init_app(app)
@@ -44,19 +51,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from lms import models  # noqa: F401  (register every table on the metadata)
     from lms.activity.views import bp as activity_bp
     from lms.admin.views import bp as admin_bp
+    from lms.adoption.views import bp as adoption_bp
     from lms.assessment.views import bp as assessment_bp
     from lms.assignments.views import bp as assignments_bp
     from lms.auth.views import bp as auth_bp
     from lms.authoring.views import bp as authoring_bp
+    from lms.champions.views import bp as champions_bp
     from lms.learn.views import bp as learn_bp
     from lms.main.views import bp as main_bp
     from lms.notifications.views import bp as notifications_bp
+    from lms.officehours.views import bp as officehours_bp
     from lms.openbadges.views import bp as openbadges_bp
     from lms.org.views import bp as org_bp
     from lms.pulse.views import bp as pulse_bp
     from lms.recognition.admin_views import bp as badges_admin_bp
     from lms.recognition.views import bp as recognition_bp
+    from lms.search.views import bp as search_bp
     from lms.team.views import bp as team_bp
+    from lms.tools.views import bp as tools_bp
+    from lms.usecases.views import bp as usecases_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -72,11 +85,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(recognition_bp)
     app.register_blueprint(openbadges_bp)
     app.register_blueprint(team_bp)
+    app.register_blueprint(tools_bp)
     app.register_blueprint(assessment_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(adoption_bp)
+    app.register_blueprint(officehours_bp)
+    app.register_blueprint(usecases_bp)
+    app.register_blueprint(champions_bp)
 
     from lms.recognition.service import init_app as init_badges
 
     init_badges(app)  # award badges when learning progresses
+
+    from lms.search import wiring as search_wiring
+    from lms.tools import wiring as tools_wiring
+
+    tools_wiring.connect()  # fill in organisation placeholders when a course is published
+    search_wiring.connect()  # keep the search index in step with published content
 
     from lms.cli import register_cli
 

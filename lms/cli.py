@@ -15,11 +15,13 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from lms.assessment.cli import quiz_cli
 from lms.assignments.cli import reminders_cli
 from lms.extensions import db
+from lms.officehours.cli import office_hours_cli
 from lms.org.cli import run_demo_insights, snapshots_cli
 from lms.people.importer import OrgImportError, import_org_chart
 from lms.people.models import JOB_FUNCTIONS
 from lms.people.services import NewUser, PeopleError, create_user, issue_password_token
 from lms.pulse.cli import check_pulses, publish_pulses
+from lms.search.cli import search_cli
 from lms.summaries.cli import summaries_cli
 
 
@@ -52,6 +54,8 @@ lms_cli.add_command(reminders_cli)
 lms_cli.add_command(snapshots_cli)
 lms_cli.add_command(summaries_cli)
 lms_cli.add_command(quiz_cli)
+lms_cli.add_command(search_cli)
+lms_cli.add_command(office_hours_cli)
 
 
 def register_cli(app: Flask) -> None:
@@ -162,8 +166,12 @@ def demo_command(people: int | None, seed: int) -> None:
     """Set up (or refresh) the demo organisation. Safe to run again."""
     from lms.courses.publish import publish_course
     from lms.demo import DEMO_LOGINS, DEMO_PASSWORD, set_up_demo_org
+    from lms.officehours.demo_data import seed_office_hours
+    from lms.people.models import utcnow
     from lms.people.services import find_user_by_email
     from lms.recognition.publish import load_tree, publish_badges
+    from lms.tools.demo_data import seed_tools_demo
+    from lms.usecases.demo_data import seed_use_cases
 
     result = set_up_demo_org(db.session)
     tree = load_tree([], Path(current_app.config["COURSES_DIR"]))
@@ -179,6 +187,9 @@ def demo_command(people: int | None, seed: int) -> None:
     badges = publish_badges(db.session, tree.badges) if tree.with_badges else []
     if publish_pulses(db.session, Path(current_app.config["COURSES_DIR"])):
         raise click.ClickException("The shipped pulse surveys have problems; nothing was set up.")
+    seed_tools_demo(db.session)  # the AI tools register, settings and reports (lms.tools)
+    seed_office_hours(db.session)  # sessions, sign-ups and attendance (lms.officehours)
+    seed_use_cases(db.session, utcnow().date())  # champions and the use-case library
     db.session.commit()
     click.echo(f"Demo organisation: {result.created} added, {result.updated} updated.")
     changed = sum(1 for item in published if item.changed)
@@ -228,6 +239,8 @@ def check_courses_command(paths: tuple[Path, ...], strict: bool) -> None:
         click.echo(str(finding))
     for finding in tree.assessment.allowed:
         click.echo(f"{finding} - allowed: {finding.allowed}")
+    for warning in tree.warnings:  # overdue reviews of shared texts: shown, never failing
+        click.echo(str(warning))
     pulse_problems = check_pulses(Path(current_app.config["COURSES_DIR"])) if not paths else 0
     warnings = len(tree.assessment.warnings) if strict else 0
     if problems or pulse_problems or warnings:

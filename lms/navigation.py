@@ -23,6 +23,7 @@ class NavItem:
 NAV: list[tuple[str, str, str]] = [
     ("Home", "main.home", "everyone"),
     ("Courses", "learn.catalog", "everyone"),
+    ("AI at work", "adoption.index", "everyone"),
     ("Recognition", "recognition.wall", "everyone"),
     ("Pulse", "pulse.index", "everyone"),
     ("My team", "team.dashboard", "manager"),
@@ -32,10 +33,19 @@ NAV: list[tuple[str, str, str]] = [
     ("Admin", "admin.people", "admin"),
 ]
 
+# Features shown under another feature's menu entry: blueprint -> the entry's blueprint.
+SECTIONS: dict[str, str] = {
+    "tools": "adoption",
+    "officehours": "adoption",
+    "usecases": "adoption",
+    "champions": "adoption",
+}
+
 # Links base.html shows on every page: name -> (endpoint, arguments).
 SITE_LINKS: dict[str, tuple[str, dict[str, Any]]] = {
     "home": ("main.home", {}),
     "notifications": ("notifications.index", {}),
+    "search": ("search.index", {}),
     "change_password": ("auth.change_password", {}),
     "logout": ("auth.logout", {}),
     "pico_css": ("static", {"filename": "vendor/pico/pico.min.css"}),
@@ -95,7 +105,8 @@ def nav_items() -> list[NavItem]:
     for label, endpoint, audience, blueprint, url in _links().nav:
         if not _allowed(audience):
             continue
-        active = request.blueprint == blueprint and (
+        section = SECTIONS.get(request.blueprint or "", request.blueprint)
+        active = section == blueprint and (
             endpoint != "main.home" or request.endpoint == "main.home"
         )
         items.append(NavItem(label, url, active))

@@ -373,3 +373,36 @@ def client_for(app: Flask, user: User) -> FlaskClient:
     response = login(client, user.email)
     assert response.status_code == 302
     return client
+
+
+# ---------------------------------------------------------------------------------- baseline
+
+BASELINE_STEP = re.compile(r"/baseline/(\d+)/questions/(\d+)$")
+
+
+def start_baseline(client: FlaskClient, ratings: dict[str, str]) -> int:
+    """Post the self-ratings (``rate-<area>`` -> "0".."4"); the baseline attempt's id."""
+    response = post(client, "/baseline", ratings)
+    assert response.status_code == 302, response.status_code
+    found = BASELINE_STEP.search(response.headers["Location"])
+    assert found, response.headers["Location"]
+    return int(found.group(1))
+
+
+def finish_baseline(
+    client: FlaskClient, app: Flask, attempt_id: int, right: bool | int = True
+) -> Any:
+    """Answer every question page by page (all right, all wrong, or the first ``right`` in
+    question-id order, as :func:`answers_for`) and submit the last page; the final response."""
+    fields = answers_for(app, attempt_id, right)
+    order = get_attempt(app, attempt_id).question_version_ids
+    response = None
+    for number, question_id in enumerate(order, start=1):
+        go = "finish" if number == len(order) else "next"
+        response = post(
+            client,
+            f"/baseline/{attempt_id}/questions/{number}",
+            {"answer": fields[f"q{question_id}"], "go": go},
+        )
+        assert response.status_code == 302, (number, response.status_code)
+    return response

@@ -6,26 +6,43 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from lms.assessment.lint import assess
 from lms.authoring import guide
 from lms.authoring.models import CourseDraft
 from lms.authoring.service import audience_in_words, audience_size
+from lms.authoring.snippets import SNIPPETS, Snippet
 from lms.courses.format import (
+    SNIPPET_TEXT,
+    TEMPLATE_EXPLANATION,
+    TEMPLATE_FEEDBACK,
     TEMPLATE_LESSON,
+    TEMPLATE_MODULE_TITLE,
     TEMPLATE_OVERVIEW,
+    TEMPLATE_QUESTION_ID,
+    TEMPLATE_RIGHT,
+    TEMPLATE_RIGHT_TOO,
+    TEMPLATE_SITUATION,
+    TEMPLATE_STEM,
     TEMPLATE_SUMMARY,
+    TEMPLATE_TEXT,
+    TEMPLATE_WRONG,
+    TEMPLATE_WRONG_TOO,
+    Problem,
     parse_course,
 )
 from lms.courses.models import Course, CourseVersion, Module, ModuleVersion
 from lms.courses.publish import link_targets, publish_course
-from lms.courses.render import render_markdown
+from lms.courses.render import markdown_to_html, render_markdown
 from lms.extensions import db
 from lms.people.models import User
 from tests.conftest import csrf_token, example_path, login, row_count, table_snapshot
@@ -139,14 +156,14 @@ def test_authors_find_the_guide_rendered_once_and_others_do_not(
     make_user: Callable[..., User],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    calls: list[str] = []
+    calls: list[list[str]] = []
 
-    def counted(text: str) -> str:
-        calls.append(text)
-        return render_markdown(text)
+    def counted(texts: list[str]) -> list[str]:
+        calls.append(texts)
+        return markdown_to_html(texts)
 
-    monkeypatch.setattr(guide, "render_markdown", counted)
-    guide.guide_html.cache_clear()
+    monkeypatch.setattr(guide, "markdown_to_html", counted)
+    guide.guide_page.cache_clear()
     client = logged_in(author)
     assert 'href="/author/guide"' in page(client, "/author/")
     for _ in range(2):
@@ -158,7 +175,7 @@ def test_authors_find_the_guide_rendered_once_and_others_do_not(
     login(learner, make_user(name="Lee Learner").email)
     assert learner.get("/author/guide").status_code == 403
     assert 'href="/author/guide"' not in page(learner, "/")
-    guide.guide_html.cache_clear()
+    guide.guide_page.cache_clear()
 
 
 @pytest.mark.parametrize("roles", [{}, {"is_executive": True}], ids=["employee", "executive"])
@@ -506,7 +523,7 @@ def test_a_new_course_from_a_skeleton_can_be_published_by_its_author(
     client = logged_in(author)
     bad = client.post("/author/new", data={"csrf_token": token(client), "slug": "Not A Slug"})
     assert bad.status_code == 422
-    assert "is not a valid course name" in bad.get_data(as_text=True)
+    assert "for example “not-a-slug”" in bad.get_data(as_text=True)
     response = client.post("/author/new", data={"csrf_token": token(client), "slug": "new-course"})
     assert response.status_code == 302
     draft_url = response.headers["Location"]
@@ -934,3 +951,291 @@ def test_a_publish_that_loses_a_race_is_refused_whole_and_the_draft_is_kept(
     assert "Version 2 was published since you started this draft" in page(client, draft_url)
     assert post_publish(client, draft_url) == 302
     assert live_number(app) == 3
+
+
+# ------------------------------------------------------------------- the in-app guide's pages
+
+GUIDE_PAGES = {"/author/guide", "/author/guide/badges", "/author/guide/literacy-model"}
+# What an author never types: commands, their options, settings and program files.
+ADMIN_WORDS = re.compile(
+    r"flask --app|\blms (?:courses|quiz|levels|badges|demo|summaries|snapshots|reminders)\b"
+    r"|LMS_[A-Z]|pytest|\.py\b|(?:^|\s)--[a-z]"
+)
+
+
+class _Visible(HTMLParser):
+    """The text of a page outside ``<details class="technical">`` (nesting respected)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # inside technical details: their <details> depth
+        self.text: list[str] = []
+        self.hidden: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "details" and (self.depth or ("class", "technical") in attrs):
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "details" and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        (self.hidden if self.depth else self.text).append(data)
+
+
+def visible_and_folded(html: str) -> tuple[str, str]:
+    parser = _Visible()
+    parser.feed(html)
+    return " ".join(parser.text), " ".join(parser.hidden)
+
+
+def test_every_link_in_the_guide_and_the_docs_it_links_to_opens(
+    logged_in: Callable[[User], FlaskClient], author: User
+) -> None:
+    client = logged_in(author)
+    seen: set[str] = set()
+    todo = ["/author/guide"]
+    followed = 0
+    while todo:
+        url = todo.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        html = page(client, url)
+        article = html[html.index('id="authoring-guide"') :]
+        ids = set(re.findall(r' id="([^"]+)"', html))
+        for href in re.findall(r'<a href="([^"]*)"', article):
+            followed += 1
+            path, _, fragment = href.partition("#")
+            if re.match(r"^(?:https?|mailto):", href):
+                continue  # a page on the web: not ours to check here
+            assert path == "" or path.startswith("/author/guide"), (url, href)
+            if path:
+                todo.append(path)
+                target = set(re.findall(r' id="([^"]+)"', page(client, path)))
+            else:
+                target = ids
+            assert not fragment or fragment in target, (url, href)
+    assert seen == GUIDE_PAGES
+    assert followed >= 8
+    assert client.get("/author/guide/architecture").status_code == 404  # not a page here
+    assert client.get("/author/guide/authoring").status_code == 404
+    assert client.get("/author/guide/..%2Fpyproject").status_code == 404
+
+
+def test_the_guide_folds_commands_and_settings_into_details_for_administrators(
+    logged_in: Callable[[User], FlaskClient], author: User
+) -> None:
+    client = logged_in(author)
+    for url in GUIDE_PAGES:
+        html = page(client, url)
+        visible, folded = visible_and_folded(html[html.index('id="authoring-guide"') :])
+        leak = ADMIN_WORDS.search(visible)
+        assert leak is None, (url, visible[max(0, leak.start() - 100) : leak.end() + 40])
+        assert "For administrators: technical details" in html, url
+        assert ADMIN_WORDS.search(folded), url
+    guide_html = page(client, "/author/guide")
+    visible, folded = visible_and_folded(guide_html)
+    assert "flask --app wsgi lms courses publish" in folded
+    assert "Retire and restore" in visible and "Templates." in visible
+    assert '<h2 id="folder-layout">Folder layout</h2>' in guide_html
+    model = page(client, "/author/guide/literacy-model")
+    assert "<h1>The literacy model: from answers to levels</h1>" in model
+    assert "How to tune" in visible_and_folded(model)[1]  # marked technical in the doc
+
+
+def test_a_doc_is_split_into_what_authors_read_and_what_administrators_need() -> None:
+    text = (
+        "Write [badges](badges.md#criteria), see [the model](../docs/literacy-model.md) and "
+        "[the architecture](architecture.md).\n\n"
+        "- Keep options short.\n"
+        "- Run `lms courses check` first.\n"
+        "- Name every source.\n\n"
+        "Set `LMS_DRAFT_MAX_MB` to allow more.\n\n"
+        "<!-- technical -->\n"
+        "## Internals\n\n"
+        "Rows are claimed with one UPDATE.\n"
+        "<!-- /technical -->\n\n"
+        "```markdown\n---\ntitle: A module\n---\n```\n"
+    )
+    html = guide.render_doc(text)
+    visible, folded = visible_and_folded(html)
+    assert 'href="/author/guide/badges#criteria"' in html
+    assert 'href="/author/guide/literacy-model"' in html
+    assert "the architecture" in visible and "architecture.md" not in html  # unlinked
+    assert "Keep options short." in visible and "Name every source." in visible
+    assert "lms courses check" in folded and "lms courses check" not in visible
+    assert "LMS_DRAFT_MAX_MB" in folded
+    assert "Internals" in folded and "one UPDATE" in folded and "Internals" not in visible
+    assert "title: A module" in visible  # a course-format example is for authors
+    # The list's technical item, the setting and the marked part follow each other: one fold.
+    assert html.count('<details class="technical">') == 1
+
+
+# ------------------------------------------------------------------- templates in the editor
+
+FILLED = {
+    TEMPLATE_LESSON: "Check every figure against the place it comes from.",
+    TEMPLATE_MODULE_TITLE: "Checking figures",
+    TEMPLATE_STEM: "Which source settles a disputed revenue figure?",
+    TEMPLATE_SITUATION: "The assistant wrote: revenue rose 43% last year in the north.",
+    TEMPLATE_RIGHT: "The audited annual report",
+    TEMPLATE_RIGHT_TOO: "The finance team's ledger",
+    TEMPLATE_WRONG: "A second chatbot's answer",
+    TEMPLATE_WRONG_TOO: "A press release draft",
+    TEMPLATE_FEEDBACK: "It depends on where the figure was first recorded.",
+    TEMPLATE_EXPLANATION: "A figure is settled by its primary source, never by another summary.",
+}
+
+
+def _with_snippet(snippet: Snippet, fill: bool) -> dict[str, bytes]:
+    """The test course with the snippet as a module of its own (the module snippet) or as a
+    question at the end of a module."""
+    text = snippet.text
+    if fill:
+        text = text.replace(TEMPLATE_QUESTION_ID, f"{snippet.key}-question")
+        for sentence, words in FILLED.items():
+            text = text.replace(sentence, words)
+    files = good_course_files()
+    if snippet.key == "module":
+        files["03-from-the-template.md"] = text.encode()
+    else:
+        files["02-second.md"] += b"\n" + text.encode()
+    return files
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda snippet: snippet.key)
+def test_each_template_is_valid_once_its_sentences_are_replaced(snippet: Snippet) -> None:
+    assert set(SNIPPET_TEXT) <= {*FILLED, TEMPLATE_QUESTION_ID}
+    source, problems = parse_course(SLUG, _with_snippet(snippet, fill=True), known_courses=set())
+    assert problems == [] and source is not None
+    assert assess([source], whole_catalogue=False).problems() == []
+    if snippet.key != "module":
+        question = next(q for q in source.questions if q.slug == f"{snippet.key}-question")
+        assert question.type == snippet.key.removesuffix("-all")
+        assert question.multiple_answers == (snippet.key in {"multiple", "scenario-all"})
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda snippet: snippet.key)
+def test_an_unedited_template_is_refused_sentence_by_sentence(snippet: Snippet) -> None:
+    files = _with_snippet(snippet, fill=False)
+    source, problems = parse_course(SLUG, files, display_root="", known_courses=set())
+    assert source is None
+    path = "03-from-the-template.md" if snippet.key == "module" else "02-second.md"
+    lines = files[path].decode().split("\n")
+    expected = {
+        Problem(path, number, f'replace the template text: "{sentence}"')
+        for number, line in enumerate(lines, start=1)
+        for sentence in TEMPLATE_TEXT
+        if sentence in line
+    }
+    assert len(expected) >= (2 if snippet.key == "module" else 5)
+    assert set(problems) == expected  # nothing else is wrong with it
+
+
+def test_the_editor_offers_the_templates_that_fit_the_file(
+    logged_in: Callable[[User], FlaskClient], author: User, publish: Publish
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    module = page(client, f"{draft_url}/edit/01-first.md")
+    toolbar = re.search(r'<div class="snippet-toolbar".*?</div>', module, re.S)
+    assert toolbar and " hidden>" in toolbar[0]  # shown by the script only
+    assert re.findall(r'data-snippet="snippet-([a-z-]+)"', toolbar[0]) == [s.key for s in SNIPPETS]
+    assert '<details class="snippets" id="snippets">' in module  # copyable without JavaScript
+    for snippet in SNIPPETS:
+        copyable = f'<pre id="snippet-{snippet.key}"><code>{escape(snippet.text)}</code></pre>'
+        assert copyable in module
+    # The editor's script comes before the workspace's, and no inline script or style.
+    assert module.index("editor.js") < module.index("authoring.js")
+    assert "<script>" not in module and " style=" not in module
+    quiz = page(client, f"{draft_url}/edit/quiz.md")
+    assert 'data-snippet="snippet-single"' in quiz and 'data-snippet="snippet-module"' not in quiz
+    assert "snippet-toolbar" not in page(client, f"{draft_url}/edit/course.md")
+
+
+# ----------------------------------------------------------------------- the web address name
+
+
+def test_the_web_address_name_is_explained_and_checked_with_a_suggestion(
+    app: Flask, logged_in: Callable[[User], FlaskClient], author: User
+) -> None:
+    client = logged_in(author)
+    html = page(client, "/author/")
+    assert '<label for="new-slug">Web address name</label>' in html
+    assert "e.g. /courses/prompting-basics" in html and "it can&#39;t be changed later" in html
+    for typed, message in [
+        ("Prompting Basics", "for example “prompting-basics”"),
+        ("Décisions & IA", "for example “decisions-ia”"),
+        ("---", "no spaces, capitals or accents)."),
+        ("", "Choose the course&#39;s web address name."),
+    ]:
+        response = client.post("/author/new", data={"csrf_token": token(client), "slug": typed})
+        assert response.status_code == 422, typed
+        body = response.get_data(as_text=True)
+        assert message in body, typed
+        assert 'aria-invalid="true"' in body
+    upload = client.post(
+        "/author/upload",
+        data={
+            "csrf_token": token(client),
+            "slug": "Bad Name",
+            "file": (io.BytesIO(zip_of(good_course_files(), "tiny-course/")), "course.zip"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 422 and "for example “bad-name”" in upload.get_data(as_text=True)
+    assert row_count(app, CourseDraft) == 0
+    response = client.post(
+        "/author/new", data={"csrf_token": token(client), "slug": "  prompting-basics "}
+    )
+    assert response.status_code == 302
+    assert row_count(app, CourseDraft) == 1
+
+
+# ------------------------------------------------------------------- the editor's statements
+
+
+def test_the_editor_runs_a_fixed_number_of_statements(
+    app: Flask,
+    logged_in: Callable[[User], FlaskClient],
+    author: User,
+    publish: Publish,
+    make_user: Callable[..., User],
+    count_statements: Callable[[], Any],
+) -> None:
+    publish(owner=author)
+    client = logged_in(author)
+    draft_url = start_draft(client)
+    url = f"{draft_url}/edit/01-first.md"
+
+    def measure() -> int:
+        assert client.get(url).status_code == 200  # warm-up
+        with count_statements() as counter:
+            assert client.get(url).status_code == 200
+        count: int = counter.count
+        return count
+
+    small = measure()
+    # More of everything: courses, versions, other drafts, modules in this draft.
+    for number in range(6):
+        publish(owner=author, slug=f"other-course-{number}")
+    files = good_course_files()
+    files["01-first.md"] = files["01-first.md"].replace(b"First lesson.", b"A new version.")
+    publish(files, owner=author)
+    other = logged_in_elsewhere(app, make_user(is_author=True))
+    for number in range(3):
+        other.post("/author/new", data={"csrf_token": token(other), "slug": f"theirs-{number}"})
+    module = good_course_files()["02-second.md"].decode()
+    for number in range(3, 15):
+        assert save(client, draft_url, f"{number:02d}-more-{number}.md", module).status_code == 302
+    assert measure() == small
+    assert small <= 5, small  # today: 4 (the session, the draft, its course, published names)
+
+
+def logged_in_elsewhere(app: Flask, user: User) -> FlaskClient:
+    client = app.test_client()
+    assert login(client, user.email).status_code == 302
+    return client

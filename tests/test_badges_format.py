@@ -29,6 +29,8 @@ from tests.learn_helpers import CourseSpec, ModuleSpec, write_course
 ROOT = Path(__file__).resolve().parent.parent
 COURSES = ROOT / "courses"
 BADGES = COURSES / "_badges"
+# Counted, not written down: new tracks are added without touching these tests.
+SHIPPED_COURSES = sum(1 for folder in COURSES.iterdir() if (folder / "course.md").is_file())
 
 
 def run(app: Flask, *args: str) -> Any:
@@ -49,7 +51,7 @@ def test_the_starter_badges_pass_check_and_cover_every_course_and_criteria_type(
     assert len(tree.badges) >= 12
     slugs = {badge.slug for badge in tree.badges}
     course_badges = {course.badge for course in tree.courses if course.badge}
-    assert len(course_badges) == len(tree.courses) == 11
+    assert len(course_badges) == len(tree.courses) == SHIPPED_COURSES >= 13
     assert course_badges <= slugs
     assert {badge.criteria["type"] for badge in tree.badges} == set(CRITERIA)
     for slug in ("know-where-you-stand", "voluntary-learner", "learning-streak"):
@@ -64,7 +66,7 @@ def test_the_starter_badges_pass_check_and_cover_every_course_and_criteria_type(
 def test_cli_check_of_the_whole_tree_checks_the_badges_too(app: Flask) -> None:
     result = run(app, "courses", "check")
     assert result.exit_code == 0, result.output
-    assert "OK: 11 course(s)" in result.output
+    assert f"OK: {SHIPPED_COURSES} course(s)" in result.output
     assert "badge(s)." in result.output
 
 

@@ -46,10 +46,10 @@ from tests.learn_helpers import (
     complete_modules,
     enrol,
     page,
-    post,
     publish_spec,
     read_module,
     sentinel_course,
+    start_baseline,
     start_check,
     start_quiz,
     submit,
@@ -242,8 +242,7 @@ def test_the_baseline_badge_needs_a_submitted_baseline(
     client = client_for(app, learner)
     ratings = {f"rate-{area}": "1" for area in ("foundations", "delegation", "directing",
                "evaluating", "responsible", "context")}  # fmt: skip
-    response = post(client, "/baseline", ratings)
-    attempt_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    attempt_id = start_baseline(client, ratings)
     assert awarded(app, learner.id) == []  # started is not done
     submit(client, app, attempt_id, right=False)  # any result counts: it is about knowing
     assert awarded(app, learner.id) == ["first-look"]

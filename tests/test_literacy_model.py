@@ -22,6 +22,7 @@ from lms.literacy.model import (
     area_level,
     levels_by_area,
     overall_level,
+    shortfall,
 )
 
 AREA = "evaluating"
@@ -321,6 +322,28 @@ def test_documented_thresholds(
     assert result.evidence == pytest.approx(
         sum({1: 1.0, 2: 1.5, 3: 2.0}[difficulty] for difficulty, _ in answers_given)
     )
+
+
+@settings(max_examples=200)
+@given(learner_histories, st.integers(1, 4))
+def test_shortfall_is_empty_exactly_when_the_level_is_reached(
+    history: list[Evidence], level: int
+) -> None:
+    """What the completion screen says would lift a level agrees with the level itself."""
+    missing = shortfall(history, level)
+    assert (missing == ()) == (area_level(history).level >= level)
+    assert set(missing) <= {"score", "correct", "hard"}
+
+
+def test_shortfall_names_what_is_missing() -> None:
+    medium = [answer(2, True), answer(2, True), answer(1, True)]  # level 2, nothing hard
+    assert shortfall(medium, 2) == ()
+    assert shortfall(medium, 3) == ("score", "correct", "hard")
+    easy = [answer(1, True)] * 6  # level 1: plenty right, none at medium
+    assert shortfall(easy, 2) == ("hard",)
+    hard = [answer(3, True)] * 4 + [answer(3, False)]  # 8.0 right and hard, share 0.8
+    assert shortfall(hard, 3) == ("score",)
+    assert shortfall([], 1) == ("score", "correct", "hard")
 
 
 def test_answers_at_one_moment_score_correct_over_total_plus_prior_when_all_right() -> None:

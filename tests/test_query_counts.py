@@ -29,9 +29,11 @@ from tests.learn_helpers import (
     assign,
     complete_modules,
     enrol,
+    finish_baseline,
     post,
     publish_spec,
     sentinel_course,
+    start_baseline,
     start_check,
     start_quiz,
     submit,
@@ -46,8 +48,11 @@ OWN_BOUNDS = {
     "course": 4,
     "module": 3,
     "attempt": 3,
-    "result": 4,
+    "result": 7,  # +3: a failed quiz's next steps (lms.learn.outcome): attempts, grants, modules
+    "completion": 9,  # levels before and after, the next course, badges, the certificate
     "baseline": 2,
+    "baseline_question": 3,
+    "baseline_result": 4,
 }
 # What every page pays: one statement, the session lookup, which also reads the navigation's facts
 # (has reports, unread notifications). It was three (the lookup, is_manager, the unread COUNT).
@@ -105,11 +110,27 @@ def take_course(
     return {"open": start_quiz(client, spec.slug), "submitted": submitted, "module": checked}
 
 
-def take_baseline(app: Flask, client: FlaskClient) -> None:
+def finish_course(app: Flask, client: FlaskClient, spec: CourseSpec, failed_quizzes: int) -> int:
+    """Enrol, complete every module, fail the quiz ``failed_quizzes`` times, then pass it: the
+    passing attempt's result is the completion screen."""
+    enrol(client, spec.slug)
+    complete_modules(client, app, spec)
+    for _ in range(failed_quizzes):
+        submit(client, app, start_quiz(client, spec.slug), right=False)
+    passed = start_quiz(client, spec.slug)
+    submit(client, app, passed, right=True)
+    return passed
+
+
+def take_baseline(app: Flask, client: FlaskClient, times: int) -> int:
+    """Take the baseline ``times`` times, then start it again and answer its first page; the
+    open baseline's id."""
     ratings = {f"rate-{area}": "2" for area in (*CORE_AREAS, "leading")}
-    response = post(client, "/baseline", ratings)
-    attempt = int(response.headers["Location"].rsplit("/", 1)[1])
-    submit(client, app, attempt, right=1)
+    for _ in range(times):
+        finish_baseline(client, app, start_baseline(client, ratings), right=1)
+    attempt = start_baseline(client, ratings)
+    post(client, f"/baseline/{attempt}/questions/1", {"answer": "1", "go": "next"})
+    return attempt
 
 
 def measure(
@@ -133,7 +154,10 @@ def urls_for(slug: str, taken: dict[str, Any]) -> dict[str, str]:
         "module": f"/courses/{slug}/{taken['module']}",
         "attempt": f"/attempts/{taken['open']}",
         "result": f"/attempts/{taken['submitted']}",
+        "completion": f"/attempts/{taken['completed']}",
         "baseline": "/baseline",
+        "baseline_question": f"/baseline/{taken['baseline']}/questions/2",
+        "baseline_result": "/baseline/result",
         "common": "/account/password",
     }
 
@@ -153,8 +177,11 @@ def test_learner_pages_run_a_fixed_number_of_statements(
     small_user = make_user(job_function="engineering")
     small = app.test_client()
     login(small, small_user.email)
-    take_baseline(app, small)
-    taken = take_course(app, small, small_spec, failed_quizzes=1)
+    baseline = take_baseline(app, small, times=1)
+    taken = take_course(app, small, small_spec, failed_quizzes=1) | {"baseline": baseline}
+    done_spec = sentinel_course("small-done", **UNLIMITED_QUIZ)
+    publish_spec(app, root, done_spec)
+    taken["completed"] = finish_course(app, small, done_spec, failed_quizzes=0)
     small_counts = measure(small, count_statements, urls_for(small_spec.slug, taken))
 
     # Large: a 24-module course, twelve more courses, a manager with a team, many attempts, and
@@ -169,7 +196,7 @@ def test_learner_pages_run_a_fixed_number_of_statements(
         make_user(manager=large_user)
     large = app.test_client()
     login(large, large_user.email)
-    take_baseline(app, large)
+    baseline = take_baseline(app, large, times=3)
     for number, spec in enumerate(others):
         if number % 2:
             assign(app, large_user, spec.slug, datetime(2031, 1, number + 1))
@@ -177,7 +204,10 @@ def test_learner_pages_run_a_fixed_number_of_statements(
             enrol(large, spec.slug)
         if number < 4:
             take_course(app, large, spec, failed_quizzes=1)
-    taken = take_course(app, large, large_spec, failed_quizzes=4)
+    taken = take_course(app, large, large_spec, failed_quizzes=4) | {"baseline": baseline}
+    done_spec = big_course("big-done", 24)
+    publish_spec(app, root, done_spec)
+    taken["completed"] = finish_course(app, large, done_spec, failed_quizzes=3)
     for _ in range(6):  # more knowledge-check attempts on the module measured
         submit(large, app, start_check(large, large_spec.slug, taken["module"]), right=False)
     bystander = app.test_client()

@@ -237,7 +237,9 @@ def test_a_manager_sends_kudos_to_someone_in_their_subtree_who_is_notified(
     with app.app_context():
         kudos = db.session.scalars(select(Kudos)).one()
         assert (kudos.sender_id, kudos.recipient_id, kudos.message) == (
-            org["boss"].id, org["report"].id, "Great demo!"
+            org["boss"].id,
+            org["report"].id,
+            "Great demo!",
         )
         note = db.session.scalars(select(Notification)).one()
         assert note.user_id == org["report"].id and note.kind == "kudos"
@@ -298,6 +300,68 @@ def test_kudos_appear_on_the_wall_only_if_the_recipient_opted_in(
     assert "Top work &lt;b&gt;!" in text and "Rae Report" in text and "from Bea Boss" in text
 
 
+def test_kudos_to_someone_chosen_from_the_team_pages_is_preselected_and_comes_back(
+    app: Flask, org: dict[str, User], logged_in: Callable[[User], FlaskClient]
+) -> None:
+    client = logged_in(org["boss"])
+    report = org["report"]
+    form = client.get(f"/recognition/kudos?to={report.id}&back=team").get_data(as_text=True)
+    assert f'<option selected value="{report.id}">Rae Report' in form
+    assert 'name="back" type="hidden" value="team"' in form
+    assert "Rae Report keeps their recognition private: only they will see your kudos." in form
+    data = {"recipient": report.id, "message": "Thanks for the review!", "back": "team"}
+    response = post(client, "/recognition/kudos", data)
+    assert response.status_code == 302 and response.headers["Location"] == "/team/"
+    assert "Kudos sent to Rae Report." in client.get("/team/").get_data(as_text=True)
+    response = post(client, "/recognition/kudos", {**data, "back": "person"})
+    assert response.headers["Location"] == f"/team/people/{report.id}"
+    # Without a known page to return to, back to the kudos form as before.
+    response = post(client, "/recognition/kudos", {**data, "back": "//evil.example.com"})
+    assert response.headers["Location"] == "/recognition/kudos"
+    assert row_count(app, Kudos) == 3
+
+
+def test_the_kudos_form_says_who_will_see_them_by_the_recipients_settings(
+    app: Flask, org: dict[str, User], logged_in: Callable[[User], FlaskClient]
+) -> None:
+    opt_in(app, org["report"], wall=True, profile=False)
+    opt_in(app, org["lead"], wall=True, profile=True)
+    client = logged_in(org["boss"])
+    text = client.get(f"/recognition/kudos?to={org['report'].id}").get_data(as_text=True)
+    assert "your kudos will also appear on the recognition wall." in text
+    text = client.get(f"/recognition/kudos?to={org['lead'].id}").get_data(as_text=True)
+    assert "also appear on the recognition wall and their profile." in text
+    assert 'id="kudos-visibility"' not in client.get("/recognition/kudos").get_data(as_text=True)
+
+
+def test_kudos_preselected_outside_the_subtree_are_not_found(
+    app: Flask,
+    org: dict[str, User],
+    logged_in: Callable[[User], FlaskClient],
+    make_user: Callable[..., User],
+) -> None:
+    gone = make_user(name="Gil Gone", manager=org["lead"], active=False)
+    client = logged_in(org["lead"])
+    for person in (org["outsider"].id, org["boss"].id, org["lead"].id, gone.id, 987654, 2**70):
+        assert client.get(f"/recognition/kudos?to={person}").status_code == 404, person
+    assert client.get("/recognition/kudos?to=someone").status_code == 200
+
+
+def test_someone_beyond_the_recipient_list_can_still_be_chosen(
+    app: Flask,
+    org: dict[str, User],
+    logged_in: Callable[[User], FlaskClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lms.recognition import kudos
+
+    monkeypatch.setattr(kudos.recipients, "__defaults__", (1,))  # lists one person only
+    client = logged_in(org["boss"])
+    form = client.get(f"/recognition/kudos?to={org['report'].id}").get_data(as_text=True)
+    assert "Lee Lead" in form  # the list: the first person by name
+    assert f'<option selected value="{org["report"].id}">Rae Report' in form
+
+
 # -------------------------------------------------------------------------------- profiles
 
 
@@ -322,11 +386,17 @@ def test_a_profile_is_visible_to_its_owner_always_and_to_others_only_when_opted_
     assert client.get("/recognition/me").headers["Location"] == f"/people/{owner.id}/profile"
 
     other = app.test_client()
-    assert other.post(
-        "/login",
-        data={"email": make_user(is_admin=True).email, "password": "correct horse battery staple",
-              "csrf_token": csrf_token(other, "/login")},
-    ).status_code == 302
+    assert (
+        other.post(
+            "/login",
+            data={
+                "email": make_user(is_admin=True).email,
+                "password": "correct horse battery staple",
+                "csrf_token": csrf_token(other, "/login"),
+            },
+        ).status_code
+        == 302
+    )
     assert other.get(f"/people/{owner.id}/profile").status_code == 404
     assert other.get(f"/badges/awards/{kept}").status_code == 404
     opt_in(app, owner, wall=False, profile=True)
@@ -445,11 +515,17 @@ def test_the_certificate_credential_verifies_as_a_certificate_achievement(
     client = logged_in(other)
     assert client.get(f"/certificates/{public_id}/credential.jwt").status_code == 404
     client = app.test_client()
-    assert client.post(
-        "/login",
-        data={"email": learner.email, "password": "correct horse battery staple",
-              "csrf_token": csrf_token(client, "/login")},
-    ).status_code == 302
+    assert (
+        client.post(
+            "/login",
+            data={
+                "email": learner.email,
+                "password": "correct horse battery staple",
+                "csrf_token": csrf_token(client, "/login"),
+            },
+        ).status_code
+        == 302
+    )
     token = client.get(f"/certificates/{public_id}/credential.jwt").get_data(as_text=True)
     result = app.test_client().post("/ob/v3/verify", data={"credential": token}).get_json()
     assert result["valid"] is True, result
@@ -468,9 +544,7 @@ def test_the_certificates_command_issues_missing_ones_once(
     learner = make_user()
     with app.app_context():
         course = db.session.scalars(select(Course)).one()
-        db.session.add(
-            Enrolment(user_id=learner.id, course_id=course.id, completed_at=utcnow())
-        )
+        db.session.add(Enrolment(user_id=learner.id, course_id=course.id, completed_at=utcnow()))
         db.session.commit()
         db.session.remove()
     runner = app.test_cli_runner()

@@ -337,12 +337,19 @@ def test_summary_figures_on_the_constructed_team(app: Flask, world: World) -> No
     summary = summary_for(app, Scope(world["boss"], world["boss"]))
     t = summary.totals
     assert t.people == 5  # lead, ann, bob, eve, cat; not dan (deactivated), not oz (outsider)
-    assert [cell.count for cell in summary.overall.cells] == [2, 1, 1, 1, 0]
-    assert summary.overall.practising == 2 and summary.practising_share == "40%"
+    # Measured: lead, ann and bob. Cat and Eve never answered anything that counts: they are
+    # "not measured", apart from level 0, and every share is of the three measured.
+    assert (summary.overall.measured, summary.overall.not_measured) == (3, 2)
+    assert summary.measured_share == "60%"
+    assert [cell.count for cell in summary.overall.cells] == [0, 1, 1, 1, 0]
+    assert [cell.share for cell in summary.overall.cells] == ["0%", "33%", "33%", "33%", "0%"]
+    assert summary.overall.practising == 2 and summary.practising_share == "67%"
     evaluating = next(area for area in summary.areas if area.competency == "evaluating")
-    assert [cell.count for cell in evaluating.cells] == [3, 0, 2, 0, 0]
+    # Lead is measured but has no answers in this area: level 0 there, as in the overall level.
+    assert [cell.count for cell in evaluating.cells] == [1, 0, 2, 0, 0]
+    assert (evaluating.measured, evaluating.not_measured) == (3, 2)
     directing = next(area for area in summary.areas if area.competency == "directing")
-    assert [cell.count for cell in directing.cells] == [4, 0, 0, 1, 0]
+    assert [cell.count for cell in directing.cells] == [2, 0, 0, 1, 0]
     assert (t.assigned, t.assigned_done, t.overdue, t.assigned_people) == (4, 1, 2, 4)
     assert (t.voluntary, t.voluntary_people, t.completed) == (2, 2, 1)
     assert (t.badges, t.badge_people) == (2, 2)  # the revoked badge does not count
@@ -399,7 +406,8 @@ def test_direct_reports_only(app: Flask, world: World) -> None:
     assert (t.assigned, t.assigned_done, t.overdue) == (2, 1, 1)
     assert (t.quiz_attempts, t.quiz_passed) == (1, 1)
     assert t.stalled == 1 and t.badges == 0
-    assert [cell.count for cell in summary.overall.cells] == [1, 0, 1, 0, 0]
+    assert [cell.count for cell in summary.overall.cells] == [0, 0, 1, 0, 0]  # lead
+    assert summary.overall.not_measured == 1  # cat
     learners = [week.learners for week in summary.weeks]
     assert learners[3] == 1 and learners[5] == 1 and sum(learners) == 2
     assert summary.onboarding.median_days == 11.0  # lead 20, cat 2
@@ -409,6 +417,7 @@ def test_an_empty_scope_has_no_figures_and_no_errors(app: Flask, world: World) -
     summary = summary_for(app, Scope(world["boss"], world["eve"]))
     assert summary.totals.people == 0
     assert summary.practising_share == "-" and summary.pass_rate_text == "-"
+    assert summary.measured_share == "-" and summary.overall.measured == 0
     assert summary.onboarding.median_days is None and summary.calibration == []
     assert [week.learners for week in summary.weeks] == [0] * 12
 
@@ -587,6 +596,11 @@ def test_dashboard_page_shows_the_figures(boss_client: FlaskClient) -> None:
     assert "My team" in html and 'aria-current="page">Overview' in html
     assert "Weekly active learners" in html and "<svg" in html
     assert 'id="heatmap"' in html and 'id="calibration"' in html and 'id="weekly-table"' in html
+    assert 'id="figure-measured">3 of 5<' in html
+    assert "Not measured: <strong>2</strong> of 5 people" in html
+    overall = html.split('data-area="overall"')[1].split("</tr>")[0]
+    assert '<td data-level="none">2</td>' in overall
+    assert 'data-level="0">0<small>0%</small>' in overall  # nobody measured is at level 0
     assert "Outsider" not in html
     assert 'style="' not in html and "<script" not in html  # the CSP forbids both
     direct = page_text(boss_client, "/team/?direct=1")

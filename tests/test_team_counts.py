@@ -22,11 +22,12 @@ from tests.test_team import Teams, teams  # noqa: F401  (the fixture)
 # Statements per request (today's counts: bounds, not ranges). Of these, one loads the login
 # session with the navigation's facts (has reports, unread notifications); a sub-team costs one
 # more (is it inside the viewer's subtree?); the dashboard reads its stored summary (none for
-# these small teams), runs its six aggregates and then its "needs attention" list (one statement).
+# these small teams), runs its six aggregates and then its "needs attention" list (one statement),
+# and counts the team's AI champions (one statement, lms.champions.service.champions_in_team).
 BOUNDS = {
-    "dashboard": 9,
-    "dashboard direct": 9,
-    "dashboard sub-team": 10,
+    "dashboard": 10,
+    "dashboard direct": 10,
+    "dashboard sub-team": 11,
     "people": 3,
     "people filtered and sorted": 3,
     "people sub-team page 2": 4,

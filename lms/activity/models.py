@@ -19,6 +19,15 @@ VERBS: dict[str, str] = {
     "failed": "http://adlnet.gov/expapi/verbs/failed",
     "level-changed": "https://ai-literacy-lms.example/xapi/verbs/level-changed",
     "self-assessed": "https://ai-literacy-lms.example/xapi/verbs/self-assessed",
+    # Office hours (lms.officehours): a seat or a waitlist place taken, attendance marked by the
+    # host, the "did this help?" answer. ADL's "registered" already means enrolling in a course.
+    "signed-up": "https://ai-literacy-lms.example/xapi/verbs/signed-up",
+    "attended": "http://adlnet.gov/expapi/verbs/attended",
+    "responded": "http://adlnet.gov/expapi/verbs/responded",
+    # Use cases (lms.usecases): a case shared (first sent for review) and "I tried this". ADL's
+    # vocabulary has "shared"; it has no verb for trying out someone's way of working.
+    "shared": "http://adlnet.gov/expapi/verbs/shared",
+    "tried": "https://ai-literacy-lms.example/xapi/verbs/tried",
 }
 
 

@@ -139,6 +139,7 @@ def _activity_type(object_type: str) -> str:
         "quiz": "http://adlnet.gov/expapi/activities/assessment",
         "check": "http://adlnet.gov/expapi/activities/assessment",
         "baseline": "http://adlnet.gov/expapi/activities/assessment",
+        "office-hours": "http://adlnet.gov/expapi/activities/meeting",
     }.get(object_type, "http://adlnet.gov/expapi/activities/objective")
 
 

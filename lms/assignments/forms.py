@@ -6,6 +6,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -28,8 +29,28 @@ class CheckboxListField(SelectMultipleField):  # type: ignore[misc]  # wtforms i
     option_widget = CheckboxInput()
 
 
-class AssignForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+class CourseDueForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    """The course, due date and note every way of assigning asks for."""
+
     course = SelectField("Course", validators=[DataRequired("Choose a course.")])
+    due_on = DateField("Due date", validators=[DataRequired("Enter a due date.")])
+    note = TextAreaField(
+        "Note to the learners (optional)",
+        validators=[Optional(), Length(max=500, message="Keep the note under 500 characters.")],
+    )
+
+    def validate_due_on(self, field: Any) -> None:
+        if field.data is not None and field.data < utcnow().date():
+            raise ValidationError("The due date cannot be in the past.")
+
+
+class AssignPersonForm(CourseDueForm):
+    """Assigning a course to one person, from the team pages (who is in the URL)."""
+
+    back = HiddenField(default="person")  # the page to return to: person, team or home
+
+
+class AssignForm(CourseDueForm):
     scope = RadioField(
         "Assign to",
         choices=[
@@ -45,19 +66,10 @@ class AssignForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
         validators=[Optional(), Length(max=20_000)],
         description="Email addresses, one per line or separated by commas.",
     )
-    due_on = DateField("Due date", validators=[DataRequired("Enter a due date.")])
-    note = TextAreaField(
-        "Note to the learners (optional)",
-        validators=[Optional(), Length(max=500, message="Keep the note under 500 characters.")],
-    )
 
     def email_list(self) -> list[str]:
         raw = (self.emails.data or "").replace(",", "\n").replace(";", "\n")
         return [line.strip() for line in raw.splitlines() if line.strip()]
-
-    def validate_due_on(self, field: Any) -> None:
-        if field.data is not None and field.data < utcnow().date():
-            raise ValidationError("The due date cannot be in the past.")
 
     def validate_emails(self, field: Any) -> None:
         emails = self.email_list()
@@ -82,3 +94,10 @@ class AssignForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
 
 def due_default() -> date:
     return utcnow().date()
+
+
+class RemindGroupForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
+    """The "Remind those not done" button of one course and due date: which ones, and the token."""
+
+    course = HiddenField(validators=[DataRequired()])
+    due_on = HiddenField(validators=[DataRequired()])

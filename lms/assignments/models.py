@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     UniqueConstraint,
     event,
@@ -59,6 +60,27 @@ class Assignment(db.Model):  # type: ignore[name-defined,misc]
 
     def is_overdue(self, today: date) -> bool:
         return self.completed_at is None and self.due_on < today
+
+
+class AssignmentReminder(db.Model):  # type: ignore[name-defined,misc]
+    """A manager's "Remind those not done" for one course and due date: at most one a day per
+    manager (the unique key makes that exact across workers), kept for the list's "Reminded
+    today" and as the record of who was asked to nudge whom."""
+
+    __tablename__ = "assignment_reminders"
+    __table_args__ = (
+        UniqueConstraint(
+            "manager_id", "course_id", "due_on", "sent_on", name="uq_assignment_reminders_daily"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    sent_on: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    people: Mapped[int] = mapped_column(Integer)  # how many were reminded
 
 
 def _mirror_completion(_mapper: Mapper[Any], connection: Connection, target: Enrolment) -> None:

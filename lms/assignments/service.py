@@ -363,6 +363,7 @@ def due_reminders(session: DbSession, today: date, within_days: int) -> list[Rem
             Assignment.due_on <= today + timedelta(days=within_days),
             _not_reminded(today),
             User.active.is_(True),
+            Course.retired_at.is_(None),  # a retired course is nothing to do any more
         )
         .order_by(Assignment.due_on, Assignment.id)
     ).all()

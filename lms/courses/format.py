@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from lms.courses.includes import SharedSnippets, expand, include_problems, mask_includes
+from lms.courses.placeholders import placeholder_problems
 from lms.courses.questions import (
     FENCE_RE,
     SLUG_RE,
@@ -94,7 +96,31 @@ QUIZ_KEYS = (
 TEMPLATE_SUMMARY = "One or two sentences on what learners will be able to do afterwards."
 TEMPLATE_OVERVIEW = "Who the course is for and what learners will be able to do afterwards."
 TEMPLATE_LESSON = "Lesson text in Markdown."
-TEMPLATE_TEXT = (TEMPLATE_SUMMARY, TEMPLATE_OVERVIEW, TEMPLATE_LESSON)
+# The editor's snippets (lms/authoring/snippets.py) are written with these: refused the same way
+# until the author has replaced each one, while the snippet's format is already right.
+TEMPLATE_MODULE_TITLE = "Title of the module"
+TEMPLATE_QUESTION_ID = "replace-with-a-question-name"
+TEMPLATE_STEM = "Write the question here."
+TEMPLATE_SITUATION = "Describe the situation, or paste the AI output to judge, here."
+TEMPLATE_RIGHT = "Write a right answer here."
+TEMPLATE_RIGHT_TOO = "Write another right answer here."
+TEMPLATE_WRONG = "Write a wrong answer that people really give here."
+TEMPLATE_WRONG_TOO = "Write another wrong answer that people really give here."
+TEMPLATE_FEEDBACK = "Say why this answer is right or wrong."
+TEMPLATE_EXPLANATION = "Explain the right answer and what to remember."
+SNIPPET_TEXT = (
+    TEMPLATE_MODULE_TITLE,
+    TEMPLATE_QUESTION_ID,
+    TEMPLATE_STEM,
+    TEMPLATE_SITUATION,
+    TEMPLATE_RIGHT,
+    TEMPLATE_RIGHT_TOO,
+    TEMPLATE_WRONG,
+    TEMPLATE_WRONG_TOO,
+    TEMPLATE_FEEDBACK,
+    TEMPLATE_EXPLANATION,
+)
+TEMPLATE_TEXT = (TEMPLATE_SUMMARY, TEMPLATE_OVERVIEW, TEMPLATE_LESSON, *SNIPPET_TEXT)
 
 
 @dataclass(frozen=True, order=True)
@@ -151,16 +177,23 @@ class CourseSource:
     files: dict[str, bytes]
     content_hash: str
     display_root: str = ""  # how problems name the folder (courses/<slug>, or "" for drafts)
+    # Shared snippets this course includes -> where ("courses/x/05-y.md:12"), for review warnings.
+    included: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def questions(self) -> list[QuestionSource]:
         return [q for module in self.modules for q in module.questions] + self.quiz_pool
 
 
-def content_hash(files: dict[str, bytes]) -> str:
+def content_hash(files: dict[str, bytes], included: dict[str, bytes] | None = None) -> str:
+    """A digest of the files and of the shared snippets they include (by name), so that a changed
+    snippet makes a new version of every course that includes it."""
     digest = hashlib.sha256()
     for path in sorted(files):
         digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    for name in sorted(included or {}):
+        digest.update(b"\1include:" + name.encode() + b"\0")
+        digest.update(hashlib.sha256((included or {})[name]).digest())
     return digest.hexdigest()
 
 
@@ -368,9 +401,15 @@ def parse_course(
     *,
     display_root: str | None = None,
     known_courses: set[str] | None = None,
+    shared: SharedSnippets | None = None,
 ) -> tuple[CourseSource | None, list[Problem]]:
-    """Parse and validate one course. Returns the course only when there are no problems."""
+    """Parse and validate one course. Returns the course only when there are no problems.
+
+    ``shared``: the snippets ``[[include: name]]`` may name (``lms.courses.shared``); without it
+    every include is a problem."""
     problems: list[Problem] = []
+    shared = shared if shared is not None else SharedSnippets()
+    included: dict[str, list[str]] = {}
     root = display_root if display_root is not None else f"courses/{slug}"
 
     def where(path: str) -> str:
@@ -482,7 +521,13 @@ def parse_course(
     question_lines: dict[str, str] = {}
     for position, (_, module_slug, path) in enumerate(sorted(module_files), start=1):
         module = _parse_module(
-            module_slug, position, path, files[path], where, problems, module_slugs, assets
+            module_slug,
+            position,
+            path,
+            files[path],
+            where,
+            problems,
+            _Resolving(module_slugs, assets, shared, included),
         )
         if module is not None:
             modules.append(module)
@@ -507,6 +552,15 @@ def parse_course(
                     )
                 if not quiz_pool:
                     quiz_report.add(1, "quiz.md has no questions")
+                placeholder_problems(
+                    mask_includes(quiz_front.body),
+                    quiz_front.body_line,
+                    quiz_report.add,
+                    lesson=False,
+                )
+                include_problems(
+                    quiz_front.body, quiz_front.body_line, quiz_report.add, shared, lesson=False
+                )
         if front is not None and quiz_settings is None and "quiz" not in front.values:
             report.add(1, "quiz.md exists, so course.md needs 'quiz:' settings")
         if quiz_settings is not None and quiz_pool and quiz_settings.questions > len(quiz_pool):
@@ -533,8 +587,11 @@ def parse_course(
 
     overview = ""
     if front is not None:
-        overview = front.body
         _check_links(front.body, front.body_line, report, module_slugs, assets)
+        placeholder_problems(mask_includes(front.body), front.body_line, report.add)
+        found = include_problems(front.body, front.body_line, report.add, shared)
+        note_included(included, found, where("course.md"))
+        overview = expand(front.body, shared)
 
     if problems:
         return None, sorted(set(problems))
@@ -555,8 +612,11 @@ def parse_course(
             quiz_pool=quiz_pool,
             assets=assets,
             files=dict(files),
-            content_hash=content_hash(files),
+            content_hash=content_hash(
+                files, {name: shared.snippets[name].data for name in included}
+            ),
             display_root=root,
+            included=included,
         ),
         [],
     )
@@ -632,6 +692,21 @@ def _quiz_settings(front: FrontMatter, report: _Collector) -> QuizSettings | Non
     return QuizSettings(**values) if ok else None
 
 
+@dataclass
+class _Resolving:
+    """What a module's links and includes are checked against, and where includes are noted."""
+
+    module_slugs: set[str]
+    assets: dict[str, bytes]
+    shared: SharedSnippets
+    included: dict[str, list[str]]
+
+
+def note_included(included: dict[str, list[str]], found: list[tuple[str, int]], path: str) -> None:
+    for name, line in found:
+        included.setdefault(name, []).append(f"{path}:{line}")
+
+
 def _parse_module(
     slug: str,
     position: int,
@@ -639,9 +714,10 @@ def _parse_module(
     data: bytes,
     where: Any,
     problems: list[Problem],
-    module_slugs: set[str],
-    assets: dict[str, bytes],
+    resolving: _Resolving,
 ) -> ModuleSource | None:
+    module_slugs, assets = resolving.module_slugs, resolving.assets
+    shared, included = resolving.shared, resolving.included
     report = _Collector(problems, where(path))
     text = decode(data, report)
     if text is None:
@@ -659,6 +735,10 @@ def _parse_module(
     if not lesson.strip():
         report.add(front.body_line, "the module has no lesson text")
     _check_links(lesson, front.body_line, report, module_slugs, assets)
+    # Organisation placeholders ([[org: policy-link]] ...): known ones only, lessons only.
+    placeholder_problems(mask_includes(front.body), front.body_line, report.add)
+    found = include_problems(front.body, front.body_line, report.add, shared)
+    note_included(included, found, where(path))
     return ModuleSource(
         slug=slug,
         position=position,
@@ -666,7 +746,7 @@ def _parse_module(
         title=title,
         competencies=competencies,
         estimated_minutes=minutes,
-        body=lesson,
+        body=expand(lesson, shared),
         questions=questions,
     )
 
@@ -680,13 +760,15 @@ class FileParts:
     questions: list[QuestionSource]
 
 
-def split_file(path: str, data: bytes) -> FileParts | None:
+def split_file(path: str, data: bytes, shared: SharedSnippets | None = None) -> FileParts | None:
     """Split one course file into its title, Markdown body and well-formed questions.
 
     Unlike :func:`parse_course` this tolerates problems (they are what validation is for), so a
     preview can show a file while the author is still writing it. ``None`` when the file cannot be
-    read at all (not UTF-8, front matter missing, unclosed or not YAML).
+    read at all (not UTF-8, front matter missing, unclosed or not YAML). Includes are replaced by
+    the ``shared`` snippets they name (an unknown one stays as written).
     """
+    shared = shared if shared is not None else SharedSnippets()
     report = _Collector([], path)
     text = decode(data, report)
     if text is None:
@@ -701,14 +783,15 @@ def split_file(path: str, data: bytes) -> FileParts | None:
         else ""
     )
     if path == "course.md":
-        return FileParts(title=title, body=front.body, questions=[])
+        return FileParts(title=title, body=expand(front.body, shared), questions=[])
     match = MODULE_FILE_RE.match(path)
     body, questions = _parse_questions(
         front.body, front.body_line, report, match.group(2) if match else None
     )
     for question in questions:
         question.path = path
-    return FileParts(title=title, body="" if path == "quiz.md" else body, questions=questions)
+    lesson = "" if path == "quiz.md" else expand(body, shared)
+    return FileParts(title=title, body=lesson, questions=questions)
 
 
 # ------------------------------------------------------------------------------------- questions

@@ -9,6 +9,8 @@ import zlib
 from pathlib import Path
 
 from lms.courses.format import MAX_FILE_BYTES, CourseSource, Problem, parse_course
+from lms.courses.includes import SharedSnippets, include_lines
+from lms.courses.shared import load_shared, shared_problems
 
 MAX_COURSE_FILES = 500
 MAX_ZIP_BYTES = 50 * 1024 * 1024
@@ -67,19 +69,46 @@ def load_courses(
         else set()
     )
     known |= {folder.name for folder in folders} | (extra_known or set())
+    # Includes resolve against the tree's shared snippets; a snippet's own problems are listed
+    # once, for every snippet when the whole tree is read, else for those the courses include.
+    shared = load_shared(courses_dir)
     courses: list[CourseSource] = []
     for folder in folders:
-        display = _display(folder)
+        display = display_path(folder)
         course, course_problems = parse_course(
-            folder.name, read_folder(folder), display_root=display, known_courses=known
+            folder.name,
+            read_folder(folder),
+            display_root=display,
+            known_courses=known,
+            shared=shared,
         )
         problems.extend(course_problems)
         if course is not None:
             courses.append(course)
+    whole = not paths or any(_same(path, courses_dir) for path in paths)
+    problems.extend(shared_problems(shared, None if whole else _named(shared, folders)))
     return courses, problems
 
 
-def _display(folder: Path) -> str:
+def _named(shared: SharedSnippets, folders: list[Path]) -> set[str]:
+    """The snippets the course folders name in an include, even the broken ones."""
+    names: set[str] = set()
+    for folder in folders:
+        for path, data in read_folder(folder).items():
+            if path.endswith(".md"):
+                text = data.decode("utf-8", "replace")
+                names |= {line.name for line in include_lines(text, 1) if line.name}
+    return names & (set(shared.snippets) | shared.broken)
+
+
+def _same(path: Path, other: Path) -> bool:
+    try:
+        return path.resolve() == other.resolve()
+    except OSError:
+        return False
+
+
+def display_path(folder: Path) -> str:
     try:
         return folder.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:

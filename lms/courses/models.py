@@ -41,11 +41,20 @@ class Course(db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("course_versions.id", use_alter=True, ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Retired by an author or admin: hidden from the catalog, recommendations and assigning;
+    # enrolments, answers, badges and certificates stay, and enrolled people can still finish it.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    owner: Mapped[User | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    retired_by: Mapped[User | None] = relationship(foreign_keys=[retired_by_id])
     current_version: Mapped[CourseVersion | None] = relationship(
         foreign_keys=[current_version_id], post_update=True
     )
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class CourseVersion(db.Model):  # type: ignore[name-defined,misc]

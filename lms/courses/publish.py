@@ -36,6 +36,7 @@ from lms.courses.render import (
     too_slow,
     unwrap_paragraph,
 )
+from lms.courses.signals import course_changed, version_published
 from lms.database import DbSession
 from lms.people.models import User, utcnow
 
@@ -147,19 +148,20 @@ def publish_course(
         live_questions.add(question.slug)
     session.flush()
 
-    for module_source in source.modules:
-        session.add(
-            ModuleVersion(
-                course_version_id=version.id,
-                module_id=modules[module_source.slug].id,
-                position=module_source.position,
-                title=module_source.title,
-                competencies=module_source.competencies,
-                estimated_minutes=module_source.estimated_minutes,
-                html=rendered.modules[module_source.slug],
-                question_count=len(module_source.questions),
-            )
+    module_versions = [
+        ModuleVersion(
+            course_version_id=version.id,
+            module_id=modules[module_source.slug].id,
+            position=module_source.position,
+            title=module_source.title,
+            competencies=module_source.competencies,
+            estimated_minutes=module_source.estimated_minutes,
+            html=rendered.modules[module_source.slug],
+            question_count=len(module_source.questions),
         )
+        for module_source in source.modules
+    ]
+    session.add_all(module_versions)
     for position, question_source in enumerate(source.questions, start=1):
         module_id = modules[question_source.module_slug].id if question_source.module_slug else None
         session.add(
@@ -189,8 +191,12 @@ def publish_course(
     for slug, question in questions.items():
         if slug not in live_questions and question.retired_at is None:
             question.retired_at = now
+    # Organisation placeholders ([[org: policy-link]], [[tools: approved]] ...) are filled in by
+    # the AI tools feature (lms.tools.wiring), before the version goes live and is indexed.
+    version_published.send(session, version=version, module_versions=module_versions)
     course.current_version = version
     session.flush()
+    course_changed.send(session, course_id=course.id)
     return PublishResult(course, version, changed=True)
 
 

@@ -34,6 +34,8 @@ class InProgress:
     completed_at: datetime | None
     overdue: bool
     status: Status
+    # A retired course stays reachable for finishing or review but is nothing to do any more.
+    retired: bool = False
 
 
 @dataclass
@@ -119,12 +121,13 @@ def home_summary(
                 modules_done=int(done or 0),
                 modules_total=int(total or 0),
             ),
+            retired=course.retired_at is not None,
         )
         for enrolment, course, version, done, total in rows
     ]
     continue_card = _continue_card(session, user, [(e, c, v) for e, c, v, _, _ in rows], now)
     enrolled = {course.slug for course in courses}
-    recommendations = _recommend(session, user, gaps, enrolled, audiences)
+    recommendations = recommend(session, user, gaps, enrolled, audiences)
     achievements = list(
         session.scalars(
             select(ActivityEvent)
@@ -152,7 +155,7 @@ def _continue_card(
     now: datetime,
 ) -> ContinueCard | None:
     """One query more, and only when there is an open course."""
-    open_rows = [row for row in rows if row[0].completed_at is None]
+    open_rows = [row for row in rows if row[0].completed_at is None and row[1].retired_at is None]
     if not open_rows:
         return None
     active = [row for row in open_rows if row[0].last_active_at is not None]
@@ -181,10 +184,11 @@ def _level_fell(event: ActivityEvent) -> bool:
     return int(event.result.get("level", 0)) < int(event.result.get("previous", 0))
 
 
-def _recommend(
+def recommend(
     session: DbSession, user: User, gaps: list[Gap], enrolled: set[str], audiences: set[str]
 ) -> list[Recommendation]:
-    """Courses for my role that build my weakest areas first."""
+    """Courses for my role that build my weakest areas first (also the baseline's suggested
+    path, lms.learn.starting_point)."""
     measured = {gap.competency: gap.measured for gap in gaps}
     weakest = sorted(measured, key=lambda area: measured[area])
     scored = []

@@ -131,6 +131,27 @@ class SelfRating(db.Model):  # type: ignore[name-defined,misc]
     rated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class BaselineProgress(db.Model):  # type: ignore[name-defined,misc]
+    """A baseline attempt taken one question per page: where the person is and the answers saved
+    so far (option keys, by question version id), so that leaving and coming back resumes there.
+    When it is scored, the self-rated and measured level per area it ended with: the results page
+    ("Your starting point") shows those, not whatever the levels have become since."""
+
+    __tablename__ = "baseline_progress"
+
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)  # the question to show, from 0
+    answers: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    # Bumped by every save: a save is a conditional UPDATE on it, so two tabs saving at once
+    # cannot lose each other's answers.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    self_rated: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    measured: Mapped[dict[str, int] | None] = mapped_column(JSON)
+
+
 class AttemptGrant(db.Model):  # type: ignore[name-defined,misc]
     """One more attempt at a course's final quiz, granted by a manager or an admin, with why."""
 

@@ -70,9 +70,11 @@ def audiences_for(session: DbSession, user: User, manager: bool | None = None) -
 
 
 def published_courses(session: DbSession) -> list[tuple[Course, CourseVersion]]:
+    """The courses on offer: published and not retired (the catalog, recommendations, assigning)."""
     rows = session.execute(
         select(Course, CourseVersion)
         .join(CourseVersion, CourseVersion.id == Course.current_version_id)
+        .where(Course.retired_at.is_(None))
         .order_by(CourseVersion.title)
         .options(defer(CourseVersion.source), defer(CourseVersion.overview_html))
     ).all()

@@ -15,14 +15,19 @@ from lms.courses.vocabulary import AUDIENCES, COMPETENCIES, LEVELS
 from lms.database import commit_once_despite_races
 from lms.downloads import attachment
 from lms.extensions import db
-from lms.learn import grants, quiz, service
-from lms.learn.baseline import record_self_ratings
+from lms.learn import baseline as baseline_flow
+from lms.learn import grants, outcome, quiz, service
 from lms.learn.forms import GrantAttemptForm
-from lms.learn.models import Attempt
+from lms.learn.models import Attempt, BaselineProgress
 from lms.learn.service import CatalogFilters, LearnError
+from lms.learn.starting_point import BASELINE_CEILING, starting_point
+from lms.literacy.descriptors import AREA_HINTS, DESCRIPTORS
 from lms.navigation import viewer_is_manager
+from lms.openbadges.urls import BaseUrlMissing, absolute
 from lms.people.models import User
+from lms.recognition.service import Earned, earned_with
 from lms.security import not_found_for
+from lms.usecases.library import related_cases
 
 bp = Blueprint("learn", __name__)
 
@@ -90,6 +95,9 @@ def enrol(slug: str) -> Response:
     course, _version = _published_or_404(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if course.retired_at is not None:
+        flash("This course has been retired: it is no longer open for enrolment.", "error")
+        return redirect(url_for("learn.course", slug=slug))
     # A concurrent enrolment (double click, two tabs) may win the unique (user, course) race.
     commit_once_despite_races(db.session, lambda: service.enrol(db.session, current_user, course))
     flash("You are enrolled. Enjoy the course!", "success")
@@ -120,6 +128,10 @@ def module(slug: str, module_slug: str) -> Any:
         entry=entry,
         following=following,
         previous=previous,
+        # Colleagues' published use cases for the module's areas and the reader's function.
+        related_use_cases=related_cases(
+            db.session, list(module_version.competencies), current_user.job_function
+        ),
     )
 
 
@@ -196,6 +208,10 @@ def _own_attempt(attempt_id: int) -> Attempt:
 @bp.get("/attempts/<int:attempt_id>")
 def attempt(attempt_id: int) -> Any:
     attempt = _own_attempt(attempt_id)
+    if attempt.kind == "baseline":  # taken one question per page, with a results page of its own
+        if attempt.submitted_at is None:
+            return redirect(url_for("learn.baseline"))
+        return redirect(url_for("learn.baseline_result"))
     context = _attempt_context(attempt)
     if attempt.submitted_at is None:
         questions = [
@@ -205,7 +221,24 @@ def attempt(attempt_id: int) -> Any:
         return render_template(
             "learn/attempt.html", attempt=attempt, questions=questions, **context
         )
+    return _result(attempt, context)
+
+
+def _result(attempt: Attempt, context: dict[str, Any]) -> str:
+    """A submitted attempt: the marks, and the completion screen or a failed quiz's next steps."""
     items = quiz.review_items(db.session, attempt)
+    completion = outcome.completion_for(
+        db.session, current_user, attempt, items, viewer_is_manager()
+    )
+    earned = None
+    if completion is not None and attempt.submitted_at is not None:
+        earned = earned_with(
+            db.session,
+            current_user.id,
+            completion.course_id,
+            attempt.submitted_at,
+            completion.earned_until,
+        )
     return render_template(
         "learn/result.html",
         attempt=attempt,
@@ -214,9 +247,31 @@ def attempt(attempt_id: int) -> Any:
         by_competency=quiz.score_by_competency(items)
         if attempt.review in {"score", "guarded", "full"}
         else {},
+        completion=completion,
+        earned=earned,
+        share=_share_links(earned) if earned else {},
+        next_steps=outcome.failed_quiz_steps(db.session, current_user, attempt, items),
         competencies=COMPETENCIES,
+        levels=LEVELS,
         **context,
     )
+
+
+def _share_links(earned: Earned) -> dict[str, str]:
+    """Public addresses of what was earned (public id -> URL), from the site's configured address;
+    none when it is not set (the public pages need it too)."""
+    try:
+        links = {
+            badge.public_id: absolute("openbadges.award_verification", public_id=badge.public_id)
+            for badge in earned.badges
+        }
+        if earned.certificate_id:
+            links[earned.certificate_id] = absolute(
+                "recognition.certificate", public_id=earned.certificate_id
+            )
+    except BaseUrlMissing:
+        return {}
+    return links
 
 
 def _attempt_context(attempt: Attempt) -> dict[str, Any]:
@@ -256,12 +311,13 @@ def submit(attempt_id: int) -> Response:
     except LearnError as error:  # quiz.AlreadySubmitted included
         flash(str(error), "error")
         return redirect(url_for("learn.attempt", attempt_id=attempt_id))
+    if result.course_completed:
+        # The result page is the completion screen: levels before and after, what was earned.
+        return redirect(url_for("learn.attempt", attempt_id=attempt_id))
     for change in result.level_changes:
         name = COMPETENCIES.get(change.competency, "Overall AI literacy")
         verb = "rose" if change.new > change.old else "changed"
         flash(f"Your level in {name} {verb} to {change.new} ({LEVELS[change.new]}).", "success")
-    if result.course_completed:
-        flash("Course complete. Well done!", "success")
     return redirect(url_for("learn.attempt", attempt_id=attempt_id))
 
 
@@ -295,41 +351,140 @@ def asset(slug: str, path: str) -> Any:
 
 @bp.route("/baseline", methods=["GET", "POST"])
 def baseline() -> Any:
-    """Step 1: rate yourself per area. Step 2 (POST): a mixed set of questions starts."""
-    from lms.learn.baseline import areas_for
-
-    areas = areas_for(db.session, current_user)
+    """Step 1: rate yourself per area, by what you can do. POST: the questions start (or, when a
+    baseline is open, go on where the person left it)."""
+    audiences = service.audiences_for(db.session, current_user, viewer_is_manager())
+    areas = baseline_flow.areas_for(db.session, current_user, audiences)
     form = ActionForm()
-    errors: list[str] = []
+    errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
-        ratings: dict[str, int] = {}
-        for area in areas:
-            value = request.form.get(f"rate-{area}", "")
-            if value not in {"0", "1", "2", "3", "4"}:
-                errors.append(f"Rate yourself for {COMPETENCIES[area]}.")
-            else:
-                ratings[area] = int(value)
+        ratings, errors = baseline_flow.parse_ratings(areas, request.form, COMPETENCIES)
         if not errors:
             try:
-                record_self_ratings(db.session, current_user, ratings)
+                baseline_flow.record_self_ratings(db.session, current_user, ratings)
                 attempt = quiz.start_baseline(db.session, current_user)
+                progress = db.session.get(BaselineProgress, attempt.id)
             except LearnError as error:
                 db.session.rollback()
-                errors.append(str(error))
+                errors["form"] = str(error)
             else:
                 db.session.commit()
-                return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+                number = baseline_flow.resume_number(attempt, progress)
+                return redirect(_question_url(attempt.id, number))
+    open_baseline = baseline_flow.newest_baseline(db.session, current_user.id, submitted=False)
     return (
         render_template(
             "learn/baseline.html",
             areas=areas,
+            hints=AREA_HINTS,
+            descriptors=DESCRIPTORS,
             competencies=COMPETENCIES,
             levels=LEVELS,
             form=form,
             errors=errors,
             chosen=request.form,
+            resume=_resume(open_baseline),
         ),
         422 if errors else 200,
+    )
+
+
+def _question_url(attempt_id: int, number: int) -> str:
+    return url_for("learn.baseline_question", attempt_id=attempt_id, number=number)
+
+
+def _resume(found: tuple[Attempt, BaselineProgress | None] | None) -> dict[str, Any] | None:
+    """Where an open baseline goes on: its URL, the question number and how many there are."""
+    if found is None:
+        return None
+    attempt, progress = found
+    number = baseline_flow.resume_number(attempt, progress)
+    return {
+        "url": _question_url(attempt.id, number),
+        "number": number,
+        "total": len(attempt.question_version_ids),
+    }
+
+
+@bp.route("/baseline/<int:attempt_id>/questions/<int:number>", methods=["GET", "POST"])
+def baseline_question(attempt_id: int, number: int) -> Any:
+    """One question per page. Every POST saves the answer shown (Next, Back) and the place to come
+    back to; on the last page it scores the whole baseline."""
+    found = baseline_flow.own_baseline(db.session, attempt_id, current_user.id)
+    if found is None:
+        not_found_for(f"baseline {attempt_id} of another user")
+    attempt, progress = found
+    question = baseline_flow.question_at(db.session, attempt, number)
+    if question is None:
+        abort(404)
+    if attempt.submitted_at is not None:
+        return redirect(url_for("learn.baseline_result"))
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        keys = baseline_flow.keys_from_places(
+            question, attempt, request.form.getlist("answer")[:26]
+        )
+        return _baseline_step(attempt, question.id, number, keys, request.form.get("go", ""))
+    total = len(attempt.question_version_ids)
+    saved = baseline_flow.saved_answers(progress).get(str(question.id), [])
+    return render_template(
+        "learn/baseline_question.html",
+        attempt=attempt,
+        number=number,
+        total=total,
+        question=quiz.question_for_learner(question, attempt),
+        chosen=baseline_flow.places_of(question, attempt, saved),
+        answered=baseline_flow.answered_count(attempt, progress),
+        unanswered=baseline_flow.unanswered_numbers(attempt, progress) if number == total else [],
+    )
+
+
+def _baseline_step(
+    attempt: Attempt, question_id: int, number: int, keys: list[str], go: str
+) -> Response:
+    total = len(attempt.question_version_ids)
+    target = max(number - 1, 1) if go == "back" else min(number + 1, total)
+    if go != "finish" or number != total:
+        commit_once_despite_races(
+            db.session,
+            lambda: baseline_flow.save_step(db.session, attempt.id, question_id, keys, target - 1),
+        )
+        return redirect(_question_url(attempt.id, target))
+    audiences = service.audiences_for(db.session, current_user, viewer_is_manager())
+    current = [attempt]
+
+    def reload() -> None:
+        found = baseline_flow.own_baseline(db.session, attempt.id, current_user.id)
+        assert found is not None  # it was there a moment ago, and attempts are not deleted
+        current[0] = found[0]
+
+    def save_and_score() -> None:
+        baseline_flow.save_step(db.session, attempt.id, question_id, keys, number - 1)
+        baseline_flow.finish(db.session, current_user, current[0], audiences)
+
+    try:
+        # A second submission (two tabs) finds the attempt scored and is refused.
+        commit_once_despite_races(db.session, save_and_score, reload)
+    except LearnError as error:  # quiz.AlreadySubmitted included
+        flash(str(error), "info")
+    return redirect(url_for("learn.baseline_result"))
+
+
+@bp.get("/baseline/result")
+def baseline_result() -> Any:
+    """Your starting point: the newest scored baseline, self-rated against measured per area."""
+    found = baseline_flow.newest_baseline(db.session, current_user.id, submitted=True)
+    if found is None:
+        return redirect(url_for("learn.baseline"))
+    attempt, progress = found
+    audiences = service.audiences_for(db.session, current_user, viewer_is_manager())
+    return render_template(
+        "learn/baseline_result.html",
+        attempt=attempt,
+        result=starting_point(db.session, current_user, progress, audiences),
+        levels=LEVELS,
+        ceiling=BASELINE_CEILING,
     )
 
 

@@ -82,12 +82,7 @@ def area_level(items: Iterable[Evidence]) -> AreaLevel:
     if not evidence:
         return AreaLevel(0, 0.0, 0.0)
     amounts = [difficulty_weight(item.difficulty) for item in evidence]
-    weighted = [a * r for a, r in zip(amounts, recency_weights(evidence), strict=True)]
-    share = math.fsum(w for w, i in zip(weighted, evidence, strict=True) if i.correct) / math.fsum(
-        weighted
-    )
-    correct = _capped(evidence, amounts, 0)
-    score = share * correct / (correct + PRIOR_WEIGHT)
+    score, correct = _score(evidence, amounts)
     total = round(math.fsum(amounts), 4)
     for rule in RULES:
         hard = _capped(evidence, amounts, rule.hard_difficulty)
@@ -98,6 +93,40 @@ def area_level(items: Iterable[Evidence]) -> AreaLevel:
         ):
             return AreaLevel(rule.level, round(score, 4), total)
     return AreaLevel(0, round(score, 4), total)
+
+
+def _score(evidence: list[Evidence], amounts: list[float]) -> tuple[float, float]:
+    """The score (the recency-weighted share of right answers, shrunk while evidence is thin)
+    and the capped amount of right answers it was shrunk with."""
+    weighted = [a * r for a, r in zip(amounts, recency_weights(evidence), strict=True)]
+    share = math.fsum(w for w, i in zip(weighted, evidence, strict=True) if i.correct) / math.fsum(
+        weighted
+    )
+    correct = _capped(evidence, amounts, 0)
+    return share * correct / (correct + PRIOR_WEIGHT), correct
+
+
+def shortfall(items: Iterable[Evidence], level: int) -> tuple[str, ...]:
+    """What this evidence lacks for ``level`` (1-4), in the rule table's terms: ``"score"`` (the
+    share of right answers, recent ones weighing most), ``"correct"`` (the amount of right answers)
+    and ``"hard"`` (right answers at the rule's difficulty). Empty when the level is reached.
+
+    Tells a learner what would lift them next; ``area_level`` stays the one judge of levels.
+    """
+    rule = next(rule for rule in RULES if rule.level == level)
+    evidence = list(items)
+    if not evidence:
+        return ("score", "correct", "hard")
+    amounts = [difficulty_weight(item.difficulty) for item in evidence]
+    score, correct = _score(evidence, amounts)
+    missing = []
+    if score < rule.min_score:
+        missing.append("score")
+    if correct < rule.min_correct:
+        missing.append("correct")
+    if _capped(evidence, amounts, rule.hard_difficulty) < rule.min_hard_correct:
+        missing.append("hard")
+    return tuple(missing)
 
 
 def _capped(evidence: list[Evidence], amounts: list[float], min_difficulty: int) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,14 @@ from lms.courses.models import CourseVersion, MeasuredDifficulty, Question, Ques
 from lms.courses.vocabulary import COMPETENCIES
 from lms.database import DbSession
 from lms.learn.models import AttemptAnswer
-from lms.literacy.model import CORE_AREAS, Evidence, area_level, overall_level
+from lms.literacy.model import (
+    CORE_AREAS,
+    RULES,
+    Evidence,
+    area_level,
+    overall_level,
+    shortfall,
+)
 from lms.literacy.models import OVERALL, LevelChange, LiteracyLevel
 from lms.people.models import utcnow
 
@@ -138,6 +146,91 @@ def _store(
         )
         return [Change(competency, old, level)]
     return []
+
+
+@dataclass(frozen=True)
+class LevelStep:
+    """One area's (or the overall) level just before an attempt and just after it."""
+
+    competency: str
+    before: int
+    after: int
+    # What keeps ``after`` from the next level (``model.shortfall``); empty at the top, and for
+    # the overall level, which rises with the areas.
+    missing: tuple[str, ...] = ()
+    hard_difficulty: int = 0  # the next level's difficulty for "hard"
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def levels_around(
+    session: DbSession,
+    user_id: int,
+    attempt_id: int,
+    submitted_at: datetime,
+    areas: Iterable[str] = (),
+) -> dict[str, LevelStep]:
+    """Every area with evidence (and ``areas``, evidence or not), and the overall level, as they
+    stood without and with this attempt's answers: one statement, whatever the history.
+
+    The same evidence rules as :func:`recompute_levels` (answers that count, approved versions,
+    the newest answer per question, measured difficulty), limited to answers given up to the
+    attempt, so a later attempt does not change what this one did.
+    """
+    rows = session.execute(
+        select(
+            AttemptAnswer.attempt_id,
+            AttemptAnswer.question_id,
+            AttemptAnswer.competency,
+            func.coalesce(MeasuredDifficulty.difficulty, AttemptAnswer.difficulty),
+            AttemptAnswer.correct,
+            AttemptAnswer.answered_at,
+            Question.course_id,
+        )
+        .join(QuestionVersion, QuestionVersion.id == AttemptAnswer.question_version_id)
+        .join(CourseVersion, CourseVersion.id == QuestionVersion.course_version_id)
+        .join(Question, Question.id == AttemptAnswer.question_id)
+        .outerjoin(MeasuredDifficulty, MeasuredDifficulty.question_id == AttemptAnswer.question_id)
+        .where(
+            AttemptAnswer.user_id == user_id,
+            AttemptAnswer.counts.is_(True),
+            CourseVersion.approved_at.is_not(None),
+            AttemptAnswer.answered_at <= submitted_at,
+        )
+        .order_by(AttemptAnswer.id)
+    ).all()
+    newest_after: dict[int, Evidence] = {}
+    newest_before: dict[int, Evidence] = {}
+    for attempt, question, competency, difficulty, correct, at, course in rows:
+        item = Evidence(competency, difficulty, correct, at, f"course:{course}")
+        newest_after[question] = item  # ordered by id: the last one is the newest
+        if attempt != attempt_id:
+            newest_before[question] = item
+    before = _levels_of(newest_before.values())
+    after = _levels_of(newest_after.values())
+    steps = {
+        area: _step(area, before.get(area, 0), after.get(area, 0), newest_after.values())
+        for area in {*after, *areas}
+    }
+    steps[OVERALL] = LevelStep(OVERALL, overall_level(before), overall_level(after))
+    return steps
+
+
+def _levels_of(items: Iterable[Evidence]) -> dict[str, int]:
+    grouped: dict[str, list[Evidence]] = {}
+    for item in items:
+        grouped.setdefault(item.competency, []).append(item)
+    return {area: area_level(group).level for area, group in grouped.items()}
+
+
+def _step(area: str, before: int, after: int, items: Iterable[Evidence]) -> LevelStep:
+    if after >= RULES[0].level:  # the top level: nothing above it
+        return LevelStep(area, before, after)
+    rule = next(rule for rule in RULES if rule.level == after + 1)
+    mine = [item for item in items if item.competency == area]
+    return LevelStep(area, before, after, shortfall(mine, after + 1), rule.hard_difficulty)
 
 
 def recompute_people(session: DbSession, user_ids: list[int]) -> dict[int, list[Change]]:

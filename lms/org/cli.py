@@ -57,9 +57,10 @@ def take_snapshots_command(week_text: str | None, weeks: int) -> None:
 
 
 def run_demo_insights(people: int | None, seed: int) -> None:
-    """The demo's manager and executive data: for the small demo, once, learning history,
-    assignments and pulse answers, and weekly snapshots every time; with ``people``, the large
-    generated organisation (``lms.demo_large``). Commits."""
+    """The demo's history: for the small demo, once, generated learning history, the demo
+    logins' story (``lms.demo_story``) and pulse answers, and on every run the badges and
+    certificates due and weekly snapshots; with ``people``, the large generated organisation
+    (``lms.demo_large``). Commits."""
     from lms.demo import DEMO_LOGINS, DEMO_ORG_CSV, DEMO_PASSWORD
     from lms.demo_large import (
         LargeDemoError,

@@ -17,6 +17,7 @@ JOB_FUNCTIONS: dict[str, str] = {
     "finance": "Finance",
     "operations": "Operations",
     "legal": "Legal",
+    "it-and-security": "IT and security",
     "leadership": "Leadership",
 }
 

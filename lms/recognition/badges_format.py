@@ -42,6 +42,10 @@ CRITERIA: dict[str, dict[str, str]] = {
     "voluntary-learning": {"count": "count"},
     "learning-streak": {"weeks": "weeks"},
     "leading-by-example": {"course": "course"},
+    "use-cases-published": {"count": "count"},
+    "use-cases-tried": {"count": "count"},
+    "champion": {},
+    "office-hours-attended": {"count": "count"},
 }
 MAX_COUNT = 50
 MAX_WEEKS = 104

@@ -9,6 +9,7 @@ from lms.notifications.service import notify
 from lms.people.models import User
 from lms.people.org import is_in_subtree, subtree_cte
 from lms.recognition.kudos_models import KUDOS_MAX_LENGTH, Kudos
+from lms.recognition.models import RecognitionSettings
 
 RECIPIENT_LIMIT = 1000
 
@@ -32,6 +33,31 @@ def recipients(session: DbSession, manager_id: int, limit: int = RECIPIENT_LIMIT
             .order_by(User.name, User.id)
             .limit(limit)
         )
+    )
+
+
+def recipient_in_subtree(session: DbSession, manager_id: int, user_id: int) -> User | None:
+    """The active person if they report to the manager (directly or not), else ``None``."""
+    person = session.get(User, user_id)
+    if person is None or not person.active or not is_in_subtree(session, manager_id, user_id):
+        return None
+    return person
+
+
+def visibility(settings: RecognitionSettings, name: str) -> str:
+    """Who will see kudos sent to the person, by their own recognition settings."""
+    places = [
+        place
+        for place, shown in (
+            ("the recognition wall", settings.show_on_wall),
+            ("their profile", settings.show_on_profile),
+        )
+        if shown
+    ]
+    if not places:
+        return f"{name} keeps their recognition private: only they will see your kudos."
+    return (
+        f"{name} shares their recognition: your kudos will also appear on {' and '.join(places)}."
     )
 
 

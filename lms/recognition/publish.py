@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from lms.assessment.lint import Assessment, assess
 from lms.courses.format import CourseSource, Problem
 from lms.courses.loader import load_courses, read_folder
 from lms.courses.render import render_markdown
+from lms.courses.shared import load_shared, review_warnings
 from lms.database import DbSession
 from lms.people.models import utcnow
 from lms.recognition.badges_format import BadgeSource, parse_badges
@@ -35,6 +37,8 @@ class Tree:
     problems: list[Problem]
     with_badges: bool  # whether the badges folder was read (the whole tree or named explicitly)
     assessment: Assessment = field(default_factory=lambda: Assessment([]))
+    # Shared snippets whose review date has passed (lms.courses.shared): shown, never blocking.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def badges_dir(courses_dir: Path) -> Path:
@@ -91,7 +95,8 @@ def load_tree(paths: list[Path], courses_dir: Path, extra_known: set[str] | None
     whole = not paths or any(_same(path, courses_dir) for path in paths)
     assessment = assess(courses, whole_catalogue=whole)
     problems.extend(assessment.problems())
-    return Tree(courses, badges, problems, with_badges, assessment)
+    warnings = review_warnings(load_shared(courses_dir), courses, date.today(), every=whole)
+    return Tree(courses, badges, problems, with_badges, assessment, warnings)
 
 
 def _display(folder: Path) -> str:

@@ -21,12 +21,15 @@ from sqlalchemy import Date, exists, func, select
 from sqlalchemy.orm import aliased
 
 from lms.activity.models import ActivityEvent
+from lms.champions.models import CONFIRMED, Champion
 from lms.courses.models import Course
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.database import DbSession
 from lms.learn.models import Attempt, Enrolment
 from lms.literacy.models import OVERALL, LiteracyLevel
+from lms.officehours.models import OfficeHoursSignup
 from lms.people.models import User
+from lms.usecases.models import UseCase, UseCaseTry
 
 # Activity that counts towards a learning streak: finishing something or having an attempt scored.
 LEARNING_VERBS = ("completed", "passed", "failed")
@@ -41,6 +44,10 @@ NEEDS: dict[str, frozenset[str]] = {
     "voluntary-learning": frozenset({"completed"}),
     "learning-streak": frozenset({"weeks"}),
     "leading-by-example": frozenset({"completed", "role"}),
+    "use-cases-published": frozenset({"use_cases"}),
+    "use-cases-tried": frozenset({"use_cases"}),
+    "champion": frozenset({"champion"}),
+    "office-hours-attended": frozenset({"office_hours"}),
 }
 
 
@@ -54,6 +61,10 @@ class Facts:
     active_weeks: set[tuple[int, int]] = field(default_factory=set)  # ISO (year, week)
     is_manager: bool = False
     is_executive: bool = False
+    use_cases_published: int = 0  # their shared cases now in the library
+    use_cases_tried: int = 0  # colleagues' cases they marked "I tried this"
+    is_champion: bool = False  # a confirmed AI champion
+    office_hours_attended: int = 0  # sessions the host marked them as attending
 
 
 def needs_for(criteria: Sequence[Mapping[str, Any]]) -> set[str]:
@@ -104,6 +115,15 @@ def load_facts(session: DbSession, user_ids: Sequence[int], needs: set[str]) -> 
             .distinct()
         ):
             facts[user_id].active_weeks.add(_iso_week(when))
+    if "office_hours" in needs:
+        _load_office_hours(session, ids, facts)
+    if "use_cases" in needs:
+        _load_use_cases(session, ids, facts)
+    if "champion" in needs:
+        for user_id in session.scalars(
+            select(Champion.user_id).where(Champion.user_id.in_(ids), Champion.status == CONFIRMED)
+        ):
+            facts[user_id].is_champion = True
     if "role" in needs:
         report = aliased(User)
         has_reports = exists().where(report.manager_id == User.id)
@@ -113,6 +133,32 @@ def load_facts(session: DbSession, user_ids: Sequence[int], needs: set[str]) -> 
             facts[user_id].is_executive = bool(is_executive)
             facts[user_id].is_manager = bool(is_manager)
     return facts
+
+
+def _load_office_hours(session: DbSession, ids: list[int], facts: dict[int, Facts]) -> None:
+    # From the sign-ups, not the activity events: attendance the host unticks stops counting.
+    attended = OfficeHoursSignup.attended_at.is_not(None)
+    for user_id, count in session.execute(
+        select(OfficeHoursSignup.user_id, func.count(OfficeHoursSignup.id))
+        .where(OfficeHoursSignup.user_id.in_(ids), attended)
+        .group_by(OfficeHoursSignup.user_id)
+    ):
+        facts[user_id].office_hours_attended = int(count)
+
+
+def _load_use_cases(session: DbSession, ids: list[int], facts: dict[int, Facts]) -> None:
+    for user_id, count in session.execute(
+        select(UseCase.author_id, func.count())
+        .where(UseCase.author_id.in_(ids), UseCase.status == "published")
+        .group_by(UseCase.author_id)
+    ):
+        facts[user_id].use_cases_published = int(count)
+    for user_id, count in session.execute(
+        select(UseCaseTry.user_id, func.count())
+        .where(UseCaseTry.user_id.in_(ids))
+        .group_by(UseCaseTry.user_id)
+    ):
+        facts[user_id].use_cases_tried = int(count)
 
 
 def _iso_week(value: date | datetime | str) -> tuple[int, int]:
@@ -153,6 +199,24 @@ def evaluate(criteria: Mapping[str, Any], facts: Facts) -> dict[str, Any] | None
         if course not in facts.completed or not (facts.is_manager or facts.is_executive):
             return None
         return {"course": course, "role": "executive" if facts.is_executive else "manager"}
+    if kind == "office-hours-attended":
+        count = facts.office_hours_attended
+        return {"office_hours_attended": count} if count >= int(criteria["count"]) else None
+    return _evaluate_adoption(kind, criteria, facts)
+
+
+def _evaluate_adoption(
+    kind: Any, criteria: Mapping[str, Any], facts: Facts
+) -> dict[str, Any] | None:
+    """The use-case library's and champions' rules (lms.usecases, lms.champions)."""
+    if kind == "use-cases-published":
+        count = facts.use_cases_published
+        return {"use_cases_published": count} if count >= int(criteria["count"]) else None
+    if kind == "use-cases-tried":
+        count = facts.use_cases_tried
+        return {"use_cases_tried": count} if count >= int(criteria["count"]) else None
+    if kind == "champion":
+        return {"champion": True} if facts.is_champion else None
     return None
 
 
@@ -178,4 +242,13 @@ def describe(criteria: Mapping[str, Any]) -> str:
         return f"Learn in {criteria['weeks']} different weeks"
     if kind == "leading-by-example":
         return f"As a manager or executive, complete the course {criteria['course']}"
+    if kind == "office-hours-attended":
+        count = int(criteria["count"])
+        return f"Attend {count} office hours session{'s' if count > 1 else ''}"
+    if kind == "use-cases-published":
+        return f"Share {criteria['count']} use cases that are published in the library"
+    if kind == "use-cases-tried":
+        return f"Try {criteria['count']} colleagues' use cases and say so"
+    if kind == "champion":
+        return "Be confirmed as an AI champion"
     return str(kind)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -28,6 +29,7 @@ from lms.database import DbSession, begin_outer_transaction
 from lms.learn.signals import learning_progressed
 from lms.notifications.service import notify
 from lms.people.models import User, utcnow
+from lms.recognition.kudos_models import Certificate
 from lms.recognition.models import Badge, BadgeAward
 from lms.recognition.rules import evaluate, load_facts, needs_for
 
@@ -119,6 +121,49 @@ def grant(session: DbSession, due: Due) -> BadgeAward | None:
         return None  # awarded meanwhile by a concurrent transaction
     return award
 
+
+@dataclass(frozen=True)
+class EarnedBadge:
+    slug: str
+    name: str
+    public_id: str  # the award's, for its page and public verification page
+
+
+@dataclass(frozen=True)
+class Earned:
+    """What a person holds from one moment of learning (a course completed): badges awarded in
+    that window and the course's certificate."""
+
+    badges: list[EarnedBadge]
+    certificate_id: str | None  # the certificate's public id
+
+
+def earned_with(
+    session: DbSession, user_id: int, course_id: int, start: datetime, end: datetime
+) -> Earned:
+    """Live badges awarded to the person from ``start`` to ``end`` (awarding runs in the same
+    transaction as the learning that earned them) and their certificate for the course: two
+    statements. For pages such as the course-completed screen."""
+    badges = [
+        EarnedBadge(slug, name, public_id)
+        for slug, name, public_id in session.execute(
+            select(Badge.slug, Badge.name, BadgeAward.public_id)
+            .join(Badge, Badge.id == BadgeAward.badge_id)
+            .where(
+                BadgeAward.user_id == user_id,
+                BadgeAward.revoked_at.is_(None),
+                BadgeAward.awarded_at >= start,
+                BadgeAward.awarded_at <= end,
+            )
+            .order_by(BadgeAward.awarded_at, BadgeAward.id)
+        )
+    ]
+    certificate = session.scalar(
+        select(Certificate.public_id).where(
+            Certificate.user_id == user_id, Certificate.course_id == course_id
+        )
+    )
+    return Earned(badges, certificate)
 
 
 def award_due_badges(session: DbSession, user_id: int) -> list[BadgeAward]:

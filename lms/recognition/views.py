@@ -15,7 +15,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import BooleanField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length
 
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
@@ -27,13 +34,14 @@ from lms.openbadges import service as ob
 from lms.openbadges.issuer import issuer_info
 from lms.openbadges.urls import Urls
 from lms.openbadges.v2 import describe_evidence
-from lms.people.models import utcnow
+from lms.people.models import User, utcnow
 from lms.recognition import certificates as certificate_service
 from lms.recognition import kudos as kudos_service
 from lms.recognition import wall as wall_service
 from lms.recognition.kudos_models import KUDOS_MAX_LENGTH
 from lms.recognition.models import BadgeAward
 from lms.security import log_denial, not_found_for, public
+from lms.team.back import back_token, back_url
 
 bp = Blueprint("recognition", __name__)
 
@@ -54,6 +62,7 @@ class KudosForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
         description=f"Up to {KUDOS_MAX_LENGTH} characters.",
         render_kw={"maxlength": KUDOS_MAX_LENGTH, "rows": 3},
     )
+    back = HiddenField()  # the team page to return to (lms.team.back), if any
     submit = SubmitField("Send kudos")
 
 
@@ -109,6 +118,8 @@ def settings() -> Any:
 
 @bp.route("/recognition/kudos", methods=["GET", "POST"])
 def kudos() -> Any:
+    """Kudos to someone in one's subtree; ``?to=`` chooses them (404 outside the subtree) and
+    ``?back=`` names the team page to return to after sending."""
     if not viewer_is_manager():
         log_denial("kudos without reports")
         abort(403)
@@ -117,13 +128,11 @@ def kudos() -> Any:
     form.recipient.choices = [
         SelectChoice(person.id, f"{person.name} ({person.email})") for person in people
     ]
-    wanted = query_int("to") if request.method == "GET" else None
-    if wanted is not None:
-        form.recipient.data = wanted
+    chosen = _chosen_recipient(form, people) if request.method == "GET" else None
     if form.validate_on_submit():
         recipient_id = int(form.recipient.data)
         try:
-            kudos_service.send_kudos(
+            sent = kudos_service.send_kudos(
                 db.session,
                 current_user,
                 recipient_id,
@@ -137,10 +146,37 @@ def kudos() -> Any:
             db.session.rollback()
             form.message.errors = [str(error)]
         else:
+            name = sent.recipient.name
             db.session.commit()
-            flash("Kudos sent.", "success")
-            return redirect(url_for("recognition.kudos"))
-    return render_template("recognition/kudos.html", form=form, has_people=bool(people))
+            flash(f"Kudos sent to {name}.", "success")
+            back = back_token(form.back.data)
+            return redirect(back_url(back, recipient_id) if back else url_for("recognition.kudos"))
+    return render_template(
+        "recognition/kudos.html",
+        form=form,
+        has_people=bool(people),
+        visibility=kudos_service.visibility(
+            wall_service.settings_for(db.session, chosen.id), chosen.name
+        )
+        if chosen
+        else None,
+    )
+
+
+def _chosen_recipient(form: KudosForm, people: list[User]) -> User | None:
+    """The person ``?to=`` names, chosen in the form (404 outside the subtree), and the page
+    ``?back=`` names."""
+    form.back.data = back_token(request.args.get("back")) or ""
+    wanted = query_int("to", strict=True)
+    if wanted is None:
+        return None
+    chosen = kudos_service.recipient_in_subtree(db.session, current_user.id, wanted)
+    if chosen is None:
+        not_found_for(f"kudos form for user {wanted} outside the subtree")
+    if all(person.id != chosen.id for person in people):  # beyond the list's limit
+        form.recipient.choices.append(SelectChoice(chosen.id, f"{chosen.name} ({chosen.email})"))
+    form.recipient.data = chosen.id
+    return chosen
 
 
 # ---------------------------------------------------------------------------------- profiles
@@ -263,7 +299,5 @@ def certificate_credential(public_id: str) -> Response:
         not_found_for(f"credential of certificate {public_id}")
     token = ob.certificate_credential(db.session, found, utcnow())
     response = Response(token, mimetype="application/vc+jwt")
-    response.headers["Content-Disposition"] = attachment(
-        f"certificate-{found.public_id[:8]}.jwt"
-    )
+    response.headers["Content-Disposition"] = attachment(f"certificate-{found.public_id[:8]}.jwt")
     return response

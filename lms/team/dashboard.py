@@ -19,6 +19,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 
 from lms.activity.models import ActivityEvent
@@ -26,6 +27,7 @@ from lms.courses.models import Course, CourseVersion
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.database import DbSession
 from lms.learn.models import Attempt, Enrolment, SelfRating
+from lms.literacy.coverage import measured_now
 from lms.literacy.models import OVERALL, LiteracyLevel
 from lms.people.models import User
 from lms.recognition.models import BadgeAward
@@ -43,6 +45,8 @@ from lms.team.scope import Scope, in_cte, members_cte
 from lms.team.sql import days_between, week_starts
 
 AREAS = tuple(COMPETENCIES)
+# The row of the levels statement that counts the measured (no competency has this key).
+_MEASURED = "(measured)"
 
 
 @dataclass(frozen=True)
@@ -84,13 +88,17 @@ class HeatCell:
 class AreaLevels:
     competency: str
     label: str
-    cells: list[HeatCell]  # levels 0..4
-    practising: int  # people at PRACTISING_LEVEL or above
+    cells: list[HeatCell]  # measured people at levels 0..4 (shares of the measured)
+    practising: int  # measured people at PRACTISING_LEVEL or above
+    # The scope's measured people (every area shares them as its denominator) and the rest,
+    # who are in no level: "not measured" is not level 0 (lms.literacy.coverage). No defaults:
+    # a summary stored before these existed fails to decode and is recomputed.
+    measured: int
+    not_measured: int
 
     @property
     def practising_share(self) -> str:
-        total = sum(cell.count for cell in self.cells)
-        return charts.share_text(self.practising, total)
+        return charts.share_text(self.practising, self.measured)
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,10 @@ class TeamSummary:
         return self.overall.practising_share
 
     @property
+    def measured_share(self) -> str:
+        return charts.share_text(self.overall.measured, self.totals.people)
+
+    @property
     def never_active(self) -> int:
         return self.totals.people - self.onboarding.started
 
@@ -154,7 +166,7 @@ class TeamSummary:
     @property
     def level_chart(self) -> charts.RowChart:
         rows = [(f"{cell.level} · {LEVELS[cell.level]}", cell.count) for cell in self.overall.cells]
-        return charts.row_chart(rows, self.totals.people)
+        return charts.row_chart(rows, self.overall.measured)
 
     @property
     def weekly_chart(self) -> charts.ColumnChart:
@@ -279,31 +291,39 @@ def _totals(session: DbSession, members: CTE, now: datetime) -> Totals:
 
 
 def _levels(session: DbSession, members: CTE, people: int) -> tuple[AreaLevels, list[AreaLevels]]:
-    """Counts per (area, level); people without a stored level are at level 0."""
-    rows = session.execute(
+    """Counts per (area, level) of the measured, and how many are measured: one statement.
+
+    A measured person without a level in an area is at 0 there (no reliable evidence in it
+    yet, as in their overall level); people not measured are in no level at all.
+    """
+    stored = (
         select(LiteracyLevel.competency, LiteracyLevel.level, func.count())
         .where(in_cte(LiteracyLevel.user_id, members), LiteracyLevel.level > 0)
         .group_by(LiteracyLevel.competency, LiteracyLevel.level)
-    ).all()
+    )
+    measured_count = select(literal(_MEASURED), literal(-1), func.count(members.c.id)).where(
+        measured_now(members.c.id)
+    )
     counts: dict[str, dict[int, int]] = {}
-    for competency, level, count in rows:
+    for competency, level, count in session.execute(union_all(stored, measured_count)):
         counts.setdefault(competency, {})[level] = count
+    measured = int(counts.get(_MEASURED, {}).get(-1, 0))
 
     def area(competency: str, label: str) -> AreaLevels:
         found = counts.get(competency, {})
         per_level = {level: found.get(level, 0) for level in LEVELS if level > 0}
-        per_level[0] = max(people - sum(per_level.values()), 0)
+        per_level[0] = max(measured - sum(per_level.values()), 0)
         cells = [
             HeatCell(
                 level,
                 per_level[level],
-                charts.share_text(per_level[level], people),
-                charts.heat_class(per_level[level], people),
+                charts.share_text(per_level[level], measured),
+                charts.heat_class(per_level[level], measured),
             )
             for level in sorted(LEVELS)
         ]
         practising = sum(n for level, n in per_level.items() if level >= PRACTISING_LEVEL)
-        return AreaLevels(competency, label, cells, practising)
+        return AreaLevels(competency, label, cells, practising, measured, people - measured)
 
     overall = area(OVERALL, "Overall")
     return overall, [area(competency, label) for competency, label in COMPETENCIES.items()]

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from lms.database import DbSession
+from lms.database import DbSession, begin_outer_transaction
 from lms.mail import Mail
 from lms.notifications.service import notify
 from lms.people.models import User
@@ -52,6 +52,7 @@ def remind(
     )
     if already:
         return None
+    begin_outer_transaction(session)  # else on SQLite the savepoint's release would commit
     try:
         with session.begin_nested():  # the unique key settles two clicks at the same moment
             session.add(

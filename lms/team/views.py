@@ -17,13 +17,13 @@ from flask import (
     render_template,
     request,
     stream_with_context,
-    url_for,
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import HiddenField, SelectChoice
 
+from lms.champions.service import champions_in_team
 from lms.courses.vocabulary import COMPETENCIES, LEVELS
 from lms.downloads import attachment
 from lms.extensions import db
@@ -37,6 +37,7 @@ from lms.security import log_denial, not_found_for
 from lms.summaries.fragments import cached_fragment, flash_refreshed, render_fragment
 from lms.summaries.store import Policy, Summary
 from lms.team.attention import needs_attention
+from lms.team.back import back_url
 from lms.team.dashboard import TeamSummary, stored_team_summary
 from lms.team.export import csv_chunks
 from lms.team.people import (
@@ -84,14 +85,6 @@ class RemindForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
     back = HiddenField(default="person")  # person, team or home
 
 
-def _back_url(back: str, user_id: int) -> str:
-    if back == "team":
-        return url_for("team.dashboard")
-    if back == "home":
-        return url_for("main.home")
-    return url_for("team.person", user_id=user_id)
-
-
 def _figures(state: TeamState, summary: Summary[TeamSummary]) -> Markup:
     """The figures' HTML, kept per stored summary and link variant (a sub-team's links carry
     ?team=): a large team's page then renders only its frame."""
@@ -125,6 +118,8 @@ def dashboard() -> Any:
         else needs_attention(db.session, members_cte(state.scope), now),
         figures=_figures(state, summary),
         max_age_minutes=round(policy.max_age.total_seconds() / 60),
+        # One statement that walks up from the champions: the same cost for any team size.
+        champions=champions_in_team(db.session, state.scope.root_id, state.scope.direct_only),
     )
 
 
@@ -203,7 +198,7 @@ def remind_person(user_id: int) -> Any:
     if person is None:
         not_found_for(f"reminder to user {user_id} outside the org subtree")
     form = RemindForm()
-    back = _back_url(form.back.data or "person", user_id)
+    back = back_url(form.back.data, user_id)
     if not form.validate_on_submit():
         return redirect(back, code=303)
     base_url = str(current_app.config.get("BASE_URL") or request.host_url)

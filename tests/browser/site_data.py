@@ -2,11 +2,11 @@
 scripts/screenshots.
 
 It is the demo (``flask lms demo``: the org chart, every shipped course, badge and pulse, six months
-of history for the demo people who are not logins, two assignments, pulse answers, weekly
-snapshots), plus what the demo logins do not have yet: the employee completes a course (quiz result,
-badge, certificate, opted in to the wall and profile), is halfway through a knowledge check in a
-course with code examples, and got kudos from the manager; the author has a draft and a published
-version waiting for the admin's approval.
+of history, the demo logins' story (lms.demo_story), assignments, kudos, pulse answers, weekly
+snapshots), plus pages the demo does not reach: the employee completes another course (quiz result,
+badge, certificate), is halfway through a knowledge check in a course with code examples, and got
+kudos from the manager; the author has a draft and a published version waiting for the admin's
+approval.
 """
 
 from __future__ import annotations
@@ -21,15 +21,19 @@ from sqlalchemy import select
 
 from lms.authoring.service import publish_draft, save_file, start_draft
 from lms.courses.models import Course, CourseVersion, ModuleVersion, QuestionVersion
+from lms.courses.vocabulary import COMPETENCIES
 from lms.demo import DEMO_LOGINS, DEMO_PASSWORD
 from lms.extensions import db
 from lms.learn.models import Attempt
 from lms.learn.quiz import option_order_of
+from lms.officehours.models import OfficeHoursSession
 from lms.people.models import User
 from lms.people.services import issue_password_token
 from lms.recognition.kudos import send_kudos
 from lms.recognition.kudos_models import Certificate
 from lms.recognition.models import BadgeAward, RecognitionSettings
+from lms.tools.models import AiTool, ToolReport
+from lms.usecases.models import UseCase
 from tests.conftest import csrf_token, login
 
 # role -> email of the demo login (the executive is the admin too).
@@ -49,13 +53,31 @@ NOT_PAGES = {
     "openbadges.verify": "verifies a posted credential, answers JSON",
     "recognition.my_profile": "redirects to the person's profile page",
     "auth.set_password_form": "opened through the set-password link (REDIRECTS)",
+    "officehours.calendar": "a calendar file (.ics) of a session",
+    "officehours.series_calendar": "a calendar file (.ics) of a series",
 }
 # Links that redirect to a page nothing else leads to: visited as they are (the browser follows).
 REDIRECTS = {"auth.set_password_with_token"}
 # Pages nobody links to that people still meet: the error page.
 EXTRA_PAGES = ["/no-such-page"]
-COMPLETED_COURSE = "ai-foundations"  # no prerequisites; its badge is awarded on completion
+# Its badge is awarded on completion; the demo's employee completed its prerequisite (and AI
+# foundations itself, so that course's quiz can't be taken again).
+COMPLETED_COURSE = "responsible-ai-use"
 CODE_COURSE = "working-with-ai"  # modules with code blocks
+# The course the demo's employee completed in the demo itself, and a badge's name too.
+DEMO_COMPLETED = "ai-foundations"
+FAILED_COURSE = "checking-ai-output"  # the author fails its final quiz once
+DRAFT_USE_CASE = {
+    "title": "Release notes from merged pull requests",
+    "task": "Turn a week of merged pull requests into release notes for customers.",
+    "tool": "other",
+    "other_tool": "Code assistant",
+    "steps": "List the merged titles and ask for customer-facing notes grouped by feature.",
+    "checks": "Every note matches a merged change; nothing unreleased is mentioned.",
+    "job_function": "engineering",
+    "areas": ["delegation"],
+    "save": "Save as draft",
+}
 
 
 def build_site(app: Flask) -> dict[str, list[Any]]:
@@ -82,6 +104,13 @@ def build_site(app: Flask) -> dict[str, list[Any]]:
     _post(employee, f"/courses/{CODE_COURSE}/enrol")
     _post(employee, f"/courses/{CODE_COURSE}/{code_module}/read")
     open_check = _attempt(_post(employee, f"/courses/{CODE_COURSE}/{code_module}/check"))
+    author = _client(app, ROLES["author"])
+    failed_quiz = _fail_the_quiz(author, app, FAILED_COURSE, _modules(app, FAILED_COURSE))
+    # The employee has taken the baseline (its results page); the manager is part-way through.
+    _baseline(employee, app, finish=True)
+    open_baseline, baseline_length = _baseline(_client(app, ROLES["manager"]), app, finish=False)
+    # The employee's draft use case: its edit page (lms.usecases).
+    draft_case = _post(employee, "/use-cases/new", DRAFT_USE_CASE).headers["Location"]
 
     with app.app_context():
         people = {
@@ -117,22 +146,57 @@ def build_site(app: Flask) -> dict[str, list[Any]]:
         assert newcomer is not None
         token = issue_password_token(db.session, newcomer, 72)
         user_ids = [eli.id]
+        # An AI tool of the demo register and a tool report of the employee's (lms.tools).
+        tool_ids = list(db.session.scalars(select(AiTool.id).order_by(AiTool.id).limit(1)))
+        report_ids = list(
+            db.session.scalars(select(ToolReport.id).where(ToolReport.user_id == eli.id).limit(1))
+        )
+        # The demo's office hours, soonest first: last week's (attendance and answers), the
+        # clinic's first (full, with a waitlist), the support team's, the clinic's second (the
+        # employee's seat); and the clinic's series (lms.officehours.demo_data).
+        office_hours_ids = list(
+            db.session.scalars(
+                select(OfficeHoursSession.id).order_by(OfficeHoursSession.starts_at).limit(4)
+            )
+        )
+        series_ids = list(
+            db.session.scalars(
+                select(OfficeHoursSession.series_id)
+                .where(OfficeHoursSession.series_id.is_not(None))
+                .limit(1)
+            )
+        )
+        # A published use case and the one waiting for review (lms.usecases.demo_data): the
+        # reviewers' view of it has the review form.
+        use_case_ids = [
+            db.session.scalars(
+                select(UseCase.id).where(UseCase.status == status).order_by(UseCase.id).limit(1)
+            ).one()
+            for status in ("published", "submitted")
+        ]
+        use_case_ids.append(int(draft_case.rsplit("/", 1)[1]))
         manager_ids = [maya.id]
         db.session.commit()
         db.session.remove()
     return {
-        "slug": [CODE_COURSE, COMPLETED_COURSE],
+        "slug": [CODE_COURSE, COMPLETED_COURSE, DEMO_COMPLETED],
         "module_slug": [code_module, modules[0][0]],
         "path": [code_file],
         "user_id": user_ids,
         "manager_id": manager_ids,
-        "attempt_id": [quiz, open_check],
+        "attempt_id": [quiz, open_check, open_baseline, failed_quiz],
         "draft_id": [draft_id],
         "version_id": [pending],
-        "number": [1],
+        "number": [1, baseline_length],  # a version; the first and last baseline question
         "public_id": awards[:1] + certificates[:1],
         "fmt": ["csv"],
         "token": [token],
+        "doc": ["badges", "literacy-model"],  # pages of the authoring guide
+        "tool_id": tool_ids,
+        "report_id": report_ids,
+        "office_hours_id": office_hours_ids,
+        "series_id": series_ids,
+        "use_case_id": use_case_ids,
     }
 
 
@@ -178,6 +242,40 @@ def _post(client: FlaskClient, url: str, data: dict[str, Any] | None = None) -> 
     response = client.post(url, data={"csrf_token": token, **(data or {})})
     assert response.status_code in {302, 303}, (url, response.status_code)
     return response
+
+
+def _baseline(client: FlaskClient, app: Flask, finish: bool) -> tuple[int, int]:
+    """Rate oneself, then answer every baseline question page (``finish``) or the first only.
+    The attempt's id and its number of questions."""
+    ratings = {f"rate-{area}": "2" for area in COMPETENCIES}
+    location = _post(client, "/baseline", ratings).headers["Location"]
+    match = re.search(r"/baseline/(\d+)/questions/1$", location)
+    assert match, location
+    attempt_id = int(match.group(1))
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt is not None
+        total = len(attempt.question_version_ids)
+        db.session.remove()
+    for number in range(1, total + 1 if finish else 2):
+        go = "finish" if number == total else "next"
+        _post(client, f"/baseline/{attempt_id}/questions/{number}", {"answer": "1", "go": go})
+    return attempt_id, total
+
+
+def _fail_the_quiz(
+    client: FlaskClient, app: Flask, course: str, modules: list[tuple[str, int]]
+) -> int:
+    """Complete every module, then submit the final quiz with no answer: a failed attempt, whose
+    result lists the next steps (attempts left, modules to revisit)."""
+    _post(client, f"/courses/{course}/enrol")
+    for slug, questions in modules:
+        _post(client, f"/courses/{course}/{slug}/read")
+        if questions:
+            _answer(client, app, _attempt(_post(client, f"/courses/{course}/{slug}/check")))
+    attempt = _attempt(_post(client, f"/courses/{course}/quiz"))
+    _post(client, f"/attempts/{attempt}/submit")
+    return attempt
 
 
 def _attempt(response: Any) -> int:

@@ -14,6 +14,7 @@ from lms.courses.publish import publish_course
 from lms.extensions import db
 from lms.people.models import User
 from tests.browser.conftest import REPORT_CSP_VIOLATIONS, log_in
+from tests.browser.test_every_page import CHECKS, LAPTOP, PHONE, RUN_AXE
 from tests.conftest import PASSWORD
 from tests.test_course_format import good_course_files
 
@@ -268,3 +269,138 @@ def test_authored_attacks_render_inert_for_learners_and_in_the_preview(
     page.locator("#editor").type(" <img src=y onerror=alert('typed')>")
     expect(page.locator("#preview-status")).to_have_text("Preview updated (not saved yet).")
     assert_inert(page, dialogs, csp, PREVIEW_LESSON)
+
+
+def test_line_numbers_follow_the_text_and_templates_go_in_at_the_cursor(
+    app: Flask, page: Page, author: User
+) -> None:
+    publish(app, good_course_files(), author)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, author.email, PASSWORD)
+    page.goto(f"/author/courses/{SLUG}")
+    page.get_by_role("button", name="Edit (start a draft from the live version)").click()
+    page.get_by_role("link", name="Edit 02-second.md").click()
+    editor = page.locator("#editor")
+    gutter = page.locator(".editor-gutter")
+    expect(page.locator(".editor-numbered[data-numbered=true]")).to_have_count(1)
+
+    def lines() -> int:
+        return len(textarea_text(page).split("\n"))
+
+    expect(gutter).to_be_visible()
+    assert gutter.inner_text().split("\n") == [str(n) for n in range(1, lines() + 1)]
+    boxes = [editor.bounding_box(), gutter.bounding_box()]
+    assert boxes[0] and boxes[1] and abs(boxes[0]["y"] - boxes[1]["y"]) < 1
+    assert abs(boxes[0]["height"] - boxes[1]["height"]) < 1
+
+    # A template goes in at the cursor, after a blank line; the numbers and position follow.
+    editor.click()
+    page.keyboard.press("Control+End")
+    before = textarea_text(page)
+    expect(page.locator("#editor-position")).to_have_text(
+        f"Line {lines()} of {lines()}, column {len(before.split(chr(10))[-1]) + 1}"
+    )
+    page.get_by_role("group", name="Insert at the cursor:").get_by_role(
+        "button", name="True or false"
+    ).click()
+    after = textarea_text(page)
+    assert after.startswith(before) and "## Question: replace-with-a-question-name" in after
+    assert after[len(before) :].startswith("\n\n" if not before.endswith("\n") else "\n")
+    expect(gutter).to_contain_text(str(lines()))
+    # The template's sentences are named at their lines, and a link puts the cursor there.
+    problem = page.locator("#preview a.line-link").first
+    expect(problem).to_be_visible()
+    number = int(problem.inner_text().removeprefix("Line "))
+    problem.click()
+    selected = page.evaluate(
+        "() => { const t = document.getElementById('editor');"
+        " return t.value.substring(t.selectionStart, t.selectionEnd); }"
+    )
+    assert selected == after.split("\n")[number - 1]
+
+    # Scrolling the text scrolls the numbers with it.
+    editor.fill("\n".join(f"line {n}" for n in range(1, 201)))
+    editor.evaluate("(t) => { t.scrollTop = t.scrollHeight; }")
+    page.wait_for_function(
+        "() => { const t = document.getElementById('editor');"
+        " const g = document.querySelector('.editor-gutter');"
+        " return t.scrollTop > 0 && Math.abs(g.scrollTop - t.scrollTop) < 2; }"
+    )
+    # On a phone long lines wrap, so the numbers are left out; the templates stay.
+    page.set_viewport_size({"width": 390, "height": 800})
+    expect(gutter).to_be_hidden()
+    expect(page.get_by_role("button", name="True or false")).to_be_visible()
+
+
+def page_problems(page: Page, path: str) -> list[str]:
+    """The walk's checks (tests/browser/test_every_page.py) on one page, at a phone's and a
+    laptop's width: nothing wider than the screen, zero axe violations, 44 px touch targets."""
+    problems: list[str] = []
+    for width in (PHONE, LAPTOP):
+        page.set_viewport_size({"width": width, "height": 844})
+        page.goto(path)
+        page.evaluate(CHECKS)
+        overflow = page.evaluate("lmsPageChecks.overflow()")
+        if overflow["width"] > width:
+            problems.append(f"{path} at {width}: {overflow['width']} px wide: {overflow['wide']}")
+        for violation in page.evaluate(RUN_AXE):
+            problems.append(f"{path} at {width}: axe {violation['id']}: {violation['targets']}")
+        if width == PHONE:
+            small = page.evaluate("lmsPageChecks.smallTargets()")
+            problems.extend(f"{path}: touch target under 44 px: {target}" for target in small)
+    return problems
+
+
+def test_retiring_restoring_the_guide_and_the_templates_in_the_browser(
+    app: Flask, browser: Browser, live_server: str, page: Page, author: User,
+    make_user: Callable[..., User],
+) -> None:  # fmt: skip
+    publish(app, good_course_files(), author)
+    log_in(page, make_user(name="Lee Learner").email, PASSWORD)  # ``page``: the learner
+    page.goto(f"/courses/{SLUG}")
+    page.get_by_role("button", name="Enrol in this course").click()
+    context = browser.new_context(base_url=live_server)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    writer = context.new_page()
+    messages: list[str] = []
+    writer.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
+    writer.on("pageerror", lambda error: messages.append(f"pageerror: {error}"))
+    problems: list[str] = []
+    try:
+        log_in(writer, author.email, PASSWORD)
+        writer.goto(f"/author/courses/{SLUG}")
+        writer.get_by_role("button", name="Retire the course…").click()
+        expect(writer.locator("#retire-enrolled")).to_contain_text("1 person is enrolled")
+        problems += page_problems(writer, f"/author/courses/{SLUG}/retire")
+        writer.get_by_role("button", name="Retire the course").click()
+        expect(writer.locator("#retired-state")).to_contain_text("Retired")
+        for path in (
+            f"/author/courses/{SLUG}",
+            "/author/",
+            f"/author/courses/{SLUG}/retire",
+            "/author/guide",
+            "/author/guide/badges",
+            "/author/guide/literacy-model",
+        ):
+            problems += page_problems(writer, path)
+        # The editor, and its templates opened.
+        writer.goto(f"/author/courses/{SLUG}")
+        writer.get_by_role("button", name="Edit (start a draft from the live version)").click()
+        writer.get_by_role("link", name="Edit 01-first.md").click()
+        problems += page_problems(writer, writer.url.removeprefix(live_server))
+        writer.locator("#snippets summary").click()
+        writer.evaluate(CHECKS)
+        problems += [f"templates open: axe {v['id']}" for v in writer.evaluate(RUN_AXE)]
+        # The learner keeps the course, marked as no longer offered, and nothing to do on home.
+        for path in (f"/courses/{SLUG}", "/"):
+            problems += page_problems(page, path)
+        expect(page.get_by_text("No longer offered")).to_be_visible()
+        # Restored from the list.
+        writer.goto("/author/")
+        writer.get_by_role("button", name="Restore Tiny course").click()
+        expect(writer.get_by_text("Restored “Tiny course”")).to_be_visible()
+    finally:
+        context.close()
+    assert problems == [], "\n".join(problems)
+    errors = [m for m in messages if m.startswith(("error", "pageerror")) or "CSP" in m]
+    assert errors == [], errors

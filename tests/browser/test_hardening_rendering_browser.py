@@ -45,7 +45,7 @@ def page(browser: Browser, live_server: str) -> Iterator[Page]:
 def open_editor(page: Page, author: User) -> None:
     log_in(page, author.email, PASSWORD)
     page.get_by_role("link", name="Authoring").click()
-    page.get_by_label("Course name", exact=True).fill("preview-course")
+    page.get_by_label("Web address name", exact=True).fill("preview-course")
     page.get_by_role("button", name="Start a draft").click()
     page.get_by_role("link", name="Edit 01-introduction.md").click()
     expect(page.locator("form.editor-form[data-enhanced=true]")).to_have_count(1)

@@ -30,6 +30,7 @@ from tests.learn_helpers import (
     ModuleSpec,
     QuestionSpec,
     answer_places,
+    get_attempt,
     publish_spec,
 )
 
@@ -113,6 +114,31 @@ def answer(page: Page, app: Flask, right: bool) -> int:
     return current
 
 
+def answer_baseline(page: Page, app: Flask, total: int) -> None:
+    """Answer the baseline one page at a time, all wrong; the first page by keyboard only."""
+    page.wait_for_url(re.compile(r".*/baseline/\d+/questions/1$"))
+    match = re.search(r"/baseline/(\d+)/", page.url)
+    assert match
+    attempt = int(match.group(1))
+    order = get_attempt(app, attempt).question_version_ids
+    places = answer_places(app, attempt)
+    assert len(order) == total
+    for number, question_id in enumerate(order, start=1):
+        page.wait_for_url(f"**/baseline/{attempt}/questions/{number}")
+        assert page.locator("fieldset.question").count() == 1
+        progress = page.locator("#step-progress-text").inner_text()
+        assert progress.startswith(f"Question {number} of {total}"), progress
+        option = page.locator(f'input[name="answer"][value="{places[question_id][1]}"]')
+        if number == 1:
+            option.focus()
+            page.keyboard.press("Space")
+            page.keyboard.press("Enter")  # submits with the form's first button: Next
+        else:
+            option.check()
+            page.get_by_role("button", name="See my results" if number == total else "Next").click()
+    page.wait_for_url("**/baseline/result")
+
+
 def levels_on_home(page: Page) -> dict[str, int]:
     page.goto("/")
     cells = page.locator("td[data-level]")
@@ -168,11 +194,10 @@ def test_a_new_employee_takes_a_course_and_their_level_rises(
     for area in CORE_AREAS:
         page.locator(f'input[name="rate-{area}"][value="2"]').check()
     page.get_by_role("button", name="Continue to the questions").click()
-    page.wait_for_url(re.compile(r".*/attempts/\d+$"))
-    assert page.locator("fieldset.question").count() == 3 * len(CORE_AREAS)
-    answer(page, app, right=False)
+    answer_baseline(page, app, 3 * len(CORE_AREAS))
     assert page.get_by_role("heading", name="Your starting point").is_visible()
-    page.get_by_role("button", name="See your levels").click()
+    assert page.locator("table.gap-table tbody tr").count() == len(CORE_AREAS)
+    page.get_by_role("button", name="Go to your home page").click()
     page.wait_for_url("**/")
     before = levels_on_home(page)
     assert set(before) == set(CORE_AREAS)
@@ -208,6 +233,7 @@ def test_a_new_employee_takes_a_course_and_their_level_rises(
     page.wait_for_url(re.compile(r".*/attempts/\d+$"))
     failed = answer(page, app, right=False)
     assert page.get_by_role("heading", name="Not passed yet").is_visible()
+    assert page.locator("#next-steps").get_by_text(re.compile("Take a break first")).is_visible()
     page.get_by_role("button", name="Back to the course").click()
     assert page.get_by_text("Take a break before the next attempt.").is_visible()
     assert page.get_by_role("button", name="Start the quiz").count() == 0
@@ -218,9 +244,16 @@ def test_a_new_employee_takes_a_course_and_their_level_rises(
     page.get_by_role("button", name="Start the quiz").click()
     page.wait_for_url(re.compile(r".*/attempts/\d+$"))
     answer(page, app, right=True)
-    assert page.get_by_role("heading", name="Passed").is_visible()
-    assert page.get_by_text("Course complete. Well done!").is_visible()
-    assert page.get_by_text(re.compile(r"Your level in Evaluating outputs rose to \d")).is_visible()
+    # The completion screen: the level change, the certificate, the review folded away.
+    assert page.get_by_role("heading", name="You completed Checking drafts").is_visible()
+    evaluating = page.locator('#level-change tr[data-area="evaluating"]')
+    assert re.search(r"Up \d level", evaluating.inner_text())
+    assert page.get_by_role("button", name="View and print your certificate").is_visible()
+    review = page.locator("#answer-review")
+    assert review.get_attribute("open") is None
+    assert not review.get_by_text("Question 1").is_visible()
+    review.locator("summary").click()
+    assert review.get_by_text("Question 1").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "learner-quiz-passed.png"), full_page=True)
 

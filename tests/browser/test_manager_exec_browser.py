@@ -109,7 +109,11 @@ def test_an_executive_sees_the_perception_gap_with_small_groups_suppressed(
             for person in people:
                 user = db.session.get(User, person.id)
                 assert user is not None
-                answers = {q.id: yes if q.kind == "yes-no" else likert for q in questions}
+                # Questions with options: the first option (a value the scale's may not be).
+                answers = {
+                    q.id: yes if q.kind == "yes-no" else likert if q.kind == "likert" else 1
+                    for q in questions
+                }
                 submit_answers(db.session, user, pulse, questions, answers, today)
         db.session.commit()
         db.session.remove()
@@ -144,7 +148,7 @@ def test_an_executive_sees_the_perception_gap_with_small_groups_suppressed(
     page.wait_for_url("**/")
     page.goto("/pulse/")
     for index, fieldset in enumerate(page.locator("fieldset.pulse-question").all()):
-        fieldset.locator("input[type=radio]").nth(index % 2).check()
+        fieldset.locator("input").nth(index % 2).check()  # radios, or checkboxes
     page.get_by_role("button", name="Send my answers").click()
     expect(page.get_by_role("status")).to_contain_text("added anonymously")
     expect(page.get_by_text("You have answered this round.")).to_be_visible()
