@@ -21,9 +21,9 @@ import yaml
 from lms.courses.includes import SharedSnippets, expand, include_problems, mask_includes
 from lms.courses.placeholders import placeholder_problems
 from lms.courses.questions import (
-    FENCE_RE,
     SLUG_RE,
     QuestionSource,
+    lines_outside_fences,
     parse_question,
     split_questions,
 )
@@ -821,15 +821,7 @@ def _check_links(
     assets: dict[str, bytes],
 ) -> None:
     """Relative links must point at a module of this course or a file in the course folder."""
-    in_fence: str | None = None
-    for offset, line in enumerate(body.split("\n")):
-        fence = FENCE_RE.match(line)
-        if fence:
-            marker = fence.group(1)[0]
-            in_fence = marker if in_fence is None else (None if in_fence == marker else in_fence)
-            continue
-        if in_fence is not None:
-            continue
+    for offset, line in lines_outside_fences(body):
         for target in link_targets_in(line):
             problem = link_problem(target, module_slugs, assets)
             if problem:

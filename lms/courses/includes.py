@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from lms.courses.questions import FENCE_RE, QUESTION_HEADING_RE, SLUG_RE
+from lms.courses.questions import QUESTION_HEADING_RE, SLUG_RE, lines_outside_fences
 
 if TYPE_CHECKING:
     from lms.courses.format import Problem
@@ -69,15 +69,7 @@ class IncludeLine:
 
 def include_lines(body: str, first_line: int) -> Iterator[IncludeLine]:
     """Every include in ``body`` outside fenced and inline code (authors may show the syntax)."""
-    in_fence: str | None = None
-    for offset, line in enumerate(body.split("\n")):
-        fence = FENCE_RE.match(line)
-        if fence:
-            marker = fence.group(1)[0]
-            in_fence = marker if in_fence is None else (None if in_fence == marker else in_fence)
-            continue
-        if in_fence is not None:
-            continue
+    for offset, line in lines_outside_fences(body):
         alone = INCLUDE_LINE_RE.match(line)
         if alone:
             yield IncludeLine(first_line + offset, alone.group(1), line)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lms.courses.questions import FENCE_RE, QUESTION_HEADING_RE
+from lms.courses.questions import QUESTION_HEADING_RE, lines_outside_fences
 
 # What may be named in each namespace, with what it shows (for messages and docs).
 ORG_KEYS = {
@@ -109,16 +109,8 @@ def placeholder_problems(
     written, and every one in a question (after a ``## Question:`` heading, or anywhere when
     ``lesson`` is false): questions are stored as answered, so they hold no placeholders.
     Fenced code and inline code are skipped, as rendering leaves them alone."""
-    in_fence: str | None = None
     in_questions = not lesson
-    for offset, line in enumerate(body.split("\n")):
-        fence = FENCE_RE.match(line)
-        if fence:
-            marker = fence.group(1)[0]
-            in_fence = marker if in_fence is None else (None if in_fence == marker else in_fence)
-            continue
-        if in_fence is not None:
-            continue
+    for offset, line in lines_outside_fences(body):
         if QUESTION_HEADING_RE.match(line):
             in_questions = True
         for message in _line_problems(_INLINE_CODE_RE.sub(" ", line), in_questions):

@@ -9,6 +9,7 @@ with any problem yields no question; the caller knows by the problems it collect
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -120,6 +121,18 @@ def _toggle_fence(in_fence: str | None, marker: str) -> str | None:
     if in_fence is None:
         return marker
     return None if in_fence == marker else in_fence
+
+
+def lines_outside_fences(body: str) -> Iterator[tuple[int, str]]:
+    """(offset, line) for each line of ``body`` outside fenced code blocks (fence lines too are
+    left out): the lines a check of the Markdown's own syntax should read."""
+    in_fence: str | None = None
+    for offset, line in enumerate(body.split("\n")):
+        fence = FENCE_RE.match(line)
+        if fence:
+            in_fence = _toggle_fence(in_fence, fence.group(1)[0])
+        elif in_fence is None:
+            yield offset, line
 
 
 # ------------------------------------------------------------------------------ one question

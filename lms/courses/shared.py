@@ -33,7 +33,7 @@ from lms.courses.includes import (
     mask_includes,
 )
 from lms.courses.placeholders import placeholder_problems
-from lms.courses.questions import FENCE_RE, QUESTION_HEADING_RE, SLUG_RE
+from lms.courses.questions import QUESTION_HEADING_RE, SLUG_RE, lines_outside_fences
 
 SNIPPET_KEYS = {"title", "owner", "review_by", "sources"}
 MAX_SNIPPET_BYTES = 64 * 1024
@@ -152,15 +152,7 @@ def _check_body(body: str, first_line: int, report: _Collector) -> None:
         report.add(
             include.line, "a shared text cannot include another one (includes go one level deep)"
         )
-    in_fence: str | None = None
-    for offset, line in enumerate(body.split("\n")):
-        fence = FENCE_RE.match(line)
-        if fence:
-            marker = fence.group(1)[0]
-            in_fence = marker if in_fence is None else (None if in_fence == marker else in_fence)
-            continue
-        if in_fence is not None:
-            continue
+    for offset, line in lines_outside_fences(body):
         if QUESTION_HEADING_RE.match(line):
             report.add(first_line + offset, "a shared text holds lesson text only, no questions")
         for target in link_targets_in(line):
